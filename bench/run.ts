@@ -1,0 +1,26 @@
+import { cpus, totalmem } from 'node:os';
+import { Engine } from '../src/engine/engine.js';
+import { benchModel } from './model.js';
+import type { BenchRow } from './stats.js';
+
+function table(title: string, rows: readonly BenchRow[]): string {
+  const lines = [`### ${title}`, '', '| metric | value | baseline (same run) | ratio |', '|---|---|---|---|'];
+  for (const r of rows) lines.push(`| ${r.metric} | ${r.value} | ${r.baseline ?? ''} | ${r.ratio ?? ''} |`);
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  process.stdout.write(`Machine: ${machine}\nDate: ${new Date().toISOString().slice(0, 10)}\n\n`);
+  const engine = await Engine.load();
+  try {
+    process.stdout.write(table('Model runtime (code-lm-19m, ONNX Runtime CPU)', await benchModel(engine)) + '\n');
+  } finally {
+    await engine.dispose();
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${(e as Error).message}\n`);
+  process.exitCode = 1;
+});

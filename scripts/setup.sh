@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Set-up on a fresh Debian machine: the Debian packages the project needs, then the npm dependencies
+# (whose `prepare` step builds the CLI into dist/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the tests and tools need (none yet beyond Node.js and npm).
+DEBIAN_PACKAGES=()
+missing=()
+for p in "${DEBIAN_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+fi
+
+npm ci --no-audit --no-fund

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+import { UsageError } from './args.js';
+import { generateCommand, GENERATE_USAGE } from './generate.js';
+
+const USAGE = `usage: lsp-codegen <command> [options]
+
+commands:
+  generate   complete code with the model (lsp-codegen generate --help)`;
+
+type Command = (argv: string[], out: (text: string) => void) => Promise<void>;
+
+const COMMANDS: Record<string, { run: Command; usage: string }> = {
+  generate: { run: generateCommand, usage: GENERATE_USAGE },
+};
+
+/** Runs the CLI; returns the exit code (0 ok, 1 runtime error, 2 usage error). */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    out(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`lsp-codegen: unknown command "${name}"\n${USAGE}\n`);
+    return 2;
+  }
+  const verbose = rest.includes('--verbose');
+  try {
+    await command.run(rest, out);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`lsp-codegen ${name}: ${e.message}\n\n${command.usage}\n`);
+      return 2;
+    }
+    const err = e as Error;
+    process.stderr.write(`lsp-codegen ${name}: ${err.message}\n`);
+    if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`lsp-codegen: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,119 @@
+import type { VocabEntry } from '../model/tokenizer.js';
+import { ForcedPrefixProcessor } from './forced-prefix.js';
+import { LogitsProcessorList, type LogitsProcessor } from './logits-processor.js';
+import { NoRepeatNgramProcessor, RepetitionPenaltyProcessor } from './penalties.js';
+import { applyTemperature, applyTopK, applyTopP, argmax, sampleIndex, seededRandom } from './sampling.js';
+import { Sequence, type FinishReason, type StopCriteria } from './sequence.js';
+import type { StepModel } from './step-model.js';
+
+/** How to pick tokens and when to stop. */
+export interface DecodeOptions extends StopCriteria {
+  readonly maxTokens: number;
+  /** 0 (default) is greedy; above 0 samples from the tempered distribution. */
+  readonly temperature?: number | undefined;
+  readonly topK?: number | undefined;
+  readonly topP?: number | undefined;
+  /** Sampling seed: the same seed gives the same output. A random one is drawn (and reported) when omitted. */
+  readonly seed?: number | undefined;
+  /** 1 (default) is off. */
+  readonly repetitionPenalty?: number | undefined;
+  /** 0 (default) is off. */
+  readonly noRepeatNgram?: number | undefined;
+  /** Constraints (monitors first), applied before the penalties, temperature, top-k and top-p. */
+  readonly processors?: readonly LogitsProcessor[] | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+export interface DecodeResult {
+  /** Every generated token (a stop string or stop mode may cut the text within the last ones). */
+  readonly ids: readonly number[];
+  readonly text: string;
+  readonly finishReason: FinishReason;
+  /** Seed used for sampling (undefined for greedy). */
+  readonly seed: number | undefined;
+  readonly prefillMs: number;
+  readonly decodeMs: number;
+}
+
+/** Checks option ranges; throws RangeError with a message naming the option. */
+export function validateDecodeOptions(o: DecodeOptions): void {
+  const check = (ok: boolean, msg: string) => {
+    if (!ok) throw new RangeError(msg);
+  };
+  check(Number.isInteger(o.maxTokens) && o.maxTokens >= 1, `max tokens must be a positive integer, got ${o.maxTokens}`);
+  check(o.temperature === undefined || (o.temperature >= 0 && Number.isFinite(o.temperature)), `temperature must be >= 0, got ${o.temperature}`);
+  check(o.topK === undefined || (Number.isInteger(o.topK) && o.topK >= 0), `top-k must be a non-negative integer, got ${o.topK}`);
+  check(o.topP === undefined || (o.topP > 0 && o.topP <= 1), `top-p must be in (0, 1], got ${o.topP}`);
+  check(o.seed === undefined || Number.isInteger(o.seed), `seed must be an integer, got ${o.seed}`);
+}
+
+/**
+ * The logits-processor chain in its fixed order: the forced prefix of token healing, the caller's constraints
+ * (monitor masks), then the
+ * repetition controls. Warpers (temperature, top-k, top-p) run after the chain, so top-k never keeps only
+ * masked tokens.
+ */
+export function buildProcessorChain(o: DecodeOptions, vocab: readonly VocabEntry[]): LogitsProcessorList {
+  const chain = new LogitsProcessorList();
+  if (o.forcedPrefix) chain.push(new ForcedPrefixProcessor(o.forcedPrefix, vocab));
+  for (const p of o.processors ?? []) chain.push(p);
+  if (o.repetitionPenalty !== undefined && o.repetitionPenalty !== 1) chain.push(new RepetitionPenaltyProcessor(o.repetitionPenalty));
+  if (o.noRepeatNgram) chain.push(new NoRepeatNgramProcessor(o.noRepeatNgram));
+  return chain;
+}
+
+/** Picks the next token from processed logits: argmax, or a seeded draw after temperature / top-k / top-p. */
+export function chooseToken(logits: Float32Array, o: DecodeOptions, random: (() => number) | undefined): number {
+  if (!random || !o.temperature) return argmax(logits);
+  applyTemperature(logits, o.temperature);
+  if (o.topK) applyTopK(logits, o.topK);
+  if (o.topP !== undefined && o.topP < 1) applyTopP(logits, o.topP);
+  return sampleIndex(logits, random);
+}
+
+/** Greedy or sampled decoding of one sequence after `promptIds`. */
+export async function generate<C>(
+  model: StepModel<C>,
+  vocab: readonly VocabEntry[],
+  promptIds: readonly number[],
+  options: DecodeOptions,
+): Promise<DecodeResult> {
+  validateDecodeOptions(options);
+  if (promptIds.length === 0) throw new RangeError('the prompt has no tokens');
+  const sampling = !!options.temperature;
+  const seed = sampling ? (options.seed ?? Math.floor(Math.random() * 2 ** 31)) : undefined;
+  const random = seed === undefined ? undefined : seededRandom(seed);
+  const chain = buildProcessorChain(options, vocab);
+  const { signal } = options;
+
+  const t0 = performance.now();
+  let { logits, cache } = await model.forward([promptIds]);
+  const prefillMs = performance.now() - t0;
+  const t1 = performance.now();
+
+  let seq = Sequence.empty;
+  const finish = (finishReason: FinishReason, text = seq.resultText(options)): DecodeResult => ({
+    ids: seq.ids,
+    text,
+    finishReason,
+    seed,
+    prefillMs,
+    decodeMs: performance.now() - t1,
+  });
+
+  for (;;) {
+    if (signal?.aborted) return finish('cancelled');
+    const view = { row: 0, promptIds, generatedIds: seq.ids, generatedText: seq.text, signal };
+    const pending = chain.process(view, logits);
+    if (pending) await pending;
+    if (signal?.aborted) return finish('cancelled');
+    const id = chooseToken(logits, options, random);
+    if (id < 0) return finish('masked');
+    seq = seq.append(id, vocab);
+    const end = seq.checkEnd(id, vocab, options);
+    if (end) return finish(end.reason, end.text);
+    if (seq.ids.length >= options.maxTokens) return finish('length');
+    if (model.cachedLength(cache, 0) >= model.maxPositions) return finish('context');
+    ({ logits, cache } = await model.forward([[id]], cache));
+  }
+}

@@ -1,0 +1,302 @@
+import type { Language } from '../prompt/format.js';
+
+/**
+ * Editor-friendly ends of a completion:
+ * - `line`: the end of the cursor's line (leading blank lines are skipped when the cursor line is empty);
+ * - `statement`: the end of the statement the cursor is in (`;` or a line end that does not continue;
+ *   Python: the logical line, or a whole compound statement);
+ * - `block`: the close of the block enclosing the cursor (brace-balanced for TS/JS, dedent for Python).
+ */
+export type StopMode = 'line' | 'statement' | 'block';
+
+export const STOP_MODES: readonly StopMode[] = ['line', 'statement', 'block'];
+
+export interface StopContext {
+  readonly language: Language | undefined;
+  /** Text of the cursor's line before the cursor. */
+  readonly lineBefore: string;
+  /** Block mode: end before the closing bracket instead of after it (the text after the cursor closes the block). */
+  readonly excludeClosing?: boolean;
+}
+
+const enum Kind {
+  Code = 0,
+  String = 1,
+  Comment = 2,
+}
+
+/** Classifies each character of `text` as code, string or comment (TS/JS lexical rules; regex literals not handled). */
+function classifyBraces(text: string): Uint8Array {
+  const kind = new Uint8Array(text.length);
+  type State = 'code' | 'line' | 'block' | "'" | '"' | '`';
+  let state: State = 'code';
+  const templateDepths: number[] = []; // brace depth at each open `${`
+  let braces = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    switch (state) {
+      case 'code':
+        if (ch === '/' && text[i + 1] === '/') state = 'line';
+        else if (ch === '/' && text[i + 1] === '*') state = 'block';
+        else if (ch === "'" || ch === '"' || ch === '`') state = ch;
+        else if (ch === '{') braces++;
+        else if (ch === '}') {
+          if (templateDepths.length && templateDepths[templateDepths.length - 1] === braces) {
+            templateDepths.pop();
+            state = '`';
+            kind[i] = Kind.String;
+            continue;
+          }
+          braces--;
+        }
+        kind[i] = state === 'code' ? Kind.Code : state === 'line' || state === 'block' ? Kind.Comment : Kind.String;
+        break;
+      case 'line':
+        if (ch === '\n') {
+          state = 'code';
+          kind[i] = Kind.Code;
+        } else kind[i] = Kind.Comment;
+        break;
+      case 'block':
+        kind[i] = Kind.Comment;
+        if (ch === '*' && text[i + 1] === '/') {
+          kind[++i] = Kind.Comment;
+          state = 'code';
+        }
+        break;
+      default: {
+        kind[i] = Kind.String;
+        if (ch === '\\') {
+          if (i + 1 < text.length) kind[++i] = Kind.String;
+        } else if (ch === state) state = 'code';
+        else if (ch === '\n' && state !== '`') state = 'code'; // unterminated quote ends at the line
+        else if (state === '`' && ch === '$' && text[i + 1] === '{') {
+          kind[++i] = Kind.String;
+          templateDepths.push(braces);
+          state = 'code';
+        }
+      }
+    }
+  }
+  return kind;
+}
+
+/** Classifies each character of Python `text` as code, string or comment. */
+function classifyPython(text: string): Uint8Array {
+  const kind = new Uint8Array(text.length);
+  let quote = ''; // '', or the quote that opened the current string (', ", ''' or """)
+  let comment = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (comment) {
+      if (ch === '\n') comment = false;
+      else kind[i] = Kind.Comment;
+      continue;
+    }
+    if (quote) {
+      kind[i] = Kind.String;
+      if (ch === '\\') {
+        if (i + 1 < text.length) kind[++i] = Kind.String;
+      } else if (text.startsWith(quote, i)) {
+        for (let j = 1; j < quote.length; j++) kind[++i] = Kind.String;
+        quote = '';
+      } else if (ch === '\n' && quote.length === 1) quote = '';
+      continue;
+    }
+    if (ch === '#') {
+      comment = true;
+      kind[i] = Kind.Comment;
+    } else if (ch === '"' || ch === "'") {
+      quote = text.startsWith(ch.repeat(3), i) ? ch.repeat(3) : ch;
+      for (let j = 0; j < quote.length; j++) kind[i + j] = Kind.String;
+      i += quote.length - 1;
+    }
+  }
+  return kind;
+}
+
+const OPENERS = '([{';
+const CLOSERS = ')]}';
+const isSpace = (ch: string) => ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n';
+/** A line ending in one of these goes on on the next line. */
+const CONTINUES_LINE = new Set([...',([{=+-*/%&|^!?:<>.~']);
+const CONTINUES_STATEMENT = /^(?:\.|\?\.|\?|:|&&|\|\||\?\?|\+|-(?!-)|\*|\/(?![/*])|=(?!=)|else\b|catch\b|finally\b)/;
+
+function lastNonSpace(s: string): string {
+  const t = s.trimEnd();
+  return t[t.length - 1] ?? '';
+}
+
+function indentOf(line: string): number {
+  return line.length - line.trimStart().length;
+}
+
+function lineStop(context: StopContext, text: string): number | undefined {
+  let content = context.lineBefore.trim() !== '';
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '\n') {
+      if (content) return i;
+    } else if (!isSpace(ch)) content = true;
+  }
+  return undefined;
+}
+
+function bracesStatementStop(context: StopContext, text: string): number | undefined {
+  const kind = classifyBraces(text);
+  let depth = 0;
+  let content = context.lineBefore.trim() !== '';
+  let last = lastNonSpace(context.lineBefore);
+  let pendingNewline = -1;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (pendingNewline >= 0 && !isSpace(ch)) {
+      if (kind[i] === Kind.Code && CONTINUES_STATEMENT.test(text.slice(i, i + 8))) pendingNewline = -1;
+      else if (kind[i] !== Kind.Comment) return pendingNewline;
+    }
+    if (kind[i] === Kind.Comment) continue;
+    if (kind[i] === Kind.String) {
+      content = true;
+      last = ch;
+      continue;
+    }
+    if (OPENERS.includes(ch)) depth++;
+    else if (CLOSERS.includes(ch) && --depth < 0) return i;
+    else if (ch === ';' && depth === 0) return i + 1;
+    else if (ch === '\n' && depth === 0 && content && !CONTINUES_LINE.has(last) && pendingNewline < 0) {
+      pendingNewline = i;
+    }
+    if (!isSpace(ch)) {
+      content = true;
+      last = ch;
+    }
+  }
+  return undefined;
+}
+
+function bracesBlockStop(context: StopContext, text: string): number | undefined {
+  const kind = classifyBraces(text);
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (kind[i] !== Kind.Code) continue;
+    const ch = text[i]!;
+    if (OPENERS.includes(ch)) depth++;
+    else if (CLOSERS.includes(ch) && --depth < 0) return context.excludeClosing ? i : i + 1;
+  }
+  return undefined;
+}
+
+/**
+ * Python: walks the logical lines of the generated text. `onLine(indent, start, newline)` is called for each
+ * non-blank, non-comment line that starts after a logical line end (`newline` = index of that line end), and may
+ * return a cut index. `onLogicalEnd(newline, lastChar)` is called at each logical line end.
+ */
+function walkPython(
+  context: StopContext,
+  text: string,
+  onLine: (indent: number, start: number, newline: number) => number | undefined,
+  onLogicalEnd: (newline: number, last: string) => number | undefined,
+): number | undefined {
+  const kind = classifyPython(text);
+  let depth = 0;
+  let last = lastNonSpace(context.lineBefore);
+  // Index of the logical line end whose next line has not shown its first character yet; -2 while the cursor
+  // line is blank and its first character is still to come.
+  let newline = context.lineBefore.trim() === '' ? -2 : -1;
+  let col = context.lineBefore.length;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (newline !== -1) {
+      if (ch === '\n') {
+        col = 0;
+        continue;
+      }
+      if (ch === ' ' || ch === '\t' || ch === '\r') {
+        col++;
+        continue;
+      }
+      if (kind[i] !== Kind.Comment) {
+        const cut = onLine(col, i, newline);
+        if (cut !== undefined) return cut;
+        newline = -1;
+      }
+    }
+    if (kind[i] !== Kind.Code) {
+      if (kind[i] === Kind.String) last = ch;
+      continue;
+    }
+    if (OPENERS.includes(ch)) depth++;
+    else if (CLOSERS.includes(ch) && --depth < 0) return i;
+    else if (ch === '\n' && depth === 0 && last !== '\\') {
+      const cut = onLogicalEnd(i, last);
+      if (cut !== undefined) return cut;
+      newline = i;
+      col = 0;
+      continue;
+    }
+    if (!isSpace(ch)) last = ch;
+  }
+  return undefined;
+}
+
+function pythonBlockStop(context: StopContext, text: string): number | undefined {
+  // The block's indentation: the cursor line's, or (cursor on a blank line) the first written line's.
+  const first = /^(?:[ \t]*\r?\n)*([ \t]*)\S/.exec(context.lineBefore.trim() !== '' ? context.lineBefore : context.lineBefore + text);
+  if (!first) return undefined; // not known yet
+  const indent = first[1]!.length;
+  if (indent === 0) return undefined; // a top-level cursor ends with the file
+  return walkPython(
+    context,
+    text,
+    (col, _start, newline) => (newline >= 0 && col < indent ? newline : undefined),
+    () => undefined,
+  );
+}
+
+const PY_CONTINUATION = /^(?:elif|else|except|finally)\b/;
+
+function pythonStatementStop(context: StopContext, text: string): number | undefined {
+  let compoundIndent: number | undefined;
+  let lineStart = indentOf(context.lineBefore);
+  let content = context.lineBefore.trim() !== '';
+  return walkPython(
+    context,
+    text,
+    (col, start, newline) => {
+      if (newline >= 0 && compoundIndent !== undefined && col <= compoundIndent && !(col === compoundIndent && PY_CONTINUATION.test(text.slice(start, start + 8)))) {
+        return newline;
+      }
+      lineStart = col;
+      content = true;
+      return undefined;
+    },
+    (newline, last) => {
+      const hadContent = content || text.slice(0, newline).trim() !== '';
+      if (!hadContent) return undefined;
+      if (last === ':' && compoundIndent === undefined) compoundIndent = lineStart;
+      return compoundIndent === undefined ? newline : undefined;
+    },
+  );
+}
+
+/**
+ * Where the completion `text` ends under `mode`: the number of its characters to keep, or undefined while the
+ * end has not been written yet.
+ */
+export function stopModeIndex(mode: StopMode, context: StopContext, text: string): number | undefined {
+  if (mode === 'line') return lineStop(context, text);
+  const python = context.language === 'python';
+  if (mode === 'statement') return python ? pythonStatementStop(context, text) : bracesStatementStop(context, text);
+  return python ? pythonBlockStop(context, text) : bracesBlockStop(context, text);
+}
+
+/** Earliest end of any stop string in `text` (the stop string itself is cut off), or undefined. */
+export function stopStringIndex(stops: readonly string[], text: string): number | undefined {
+  let best: number | undefined;
+  for (const s of stops) {
+    if (!s) continue;
+    const at = text.indexOf(s);
+    if (at >= 0 && (best === undefined || at < best)) best = at;
+  }
+  return best;
+}

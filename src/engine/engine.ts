@@ -1,0 +1,135 @@
+import { beamSearch } from '../decode/beam.js';
+import { generate, type DecodeOptions } from '../decode/generate.js';
+import type { FinishReason } from '../decode/sequence.js';
+import type { StopContext, StopMode } from '../decode/stop-modes.js';
+import { CausalLM, type SessionOptions } from '../model/causal-lm.js';
+import { ModelError } from '../model/errors.js';
+import { Tokenizer } from '../model/tokenizer.js';
+import { buildPrompt, type BuildOptions, type BuiltPrompt, type PromptInput } from '../prompt/build.js';
+import { detectPromptFormat, languageOf, type PromptFormat } from '../prompt/format.js';
+import { defaultModelDir } from './package-root.js';
+
+export interface EngineOptions extends SessionOptions {
+  /** Model directory (transformers.js / Optimum layout); the shipped model when omitted. */
+  readonly modelDir?: string | undefined;
+}
+
+/** One completion request: where (prefix/suffix/path) and how (decoding options). */
+export interface CompletionRequest
+  extends PromptInput,
+    Omit<DecodeOptions, 'eosIds' | 'stopContext' | 'maxTokens'> {
+  readonly maxTokens?: number | undefined;
+  readonly stopMode?: StopMode | undefined;
+  /** Beam search with this many beams (> 1); sampling options are then ignored. */
+  readonly beams?: number | undefined;
+  /** Back up the prompt's last token and let the model write it again (default true; left-to-right prompts). */
+  readonly tokenHealing?: boolean | undefined;
+}
+
+export interface CompletionTimings {
+  readonly prefillMs: number;
+  readonly decodeMs: number;
+  /** Generated tokens per second of decoding (prefill excluded). */
+  readonly tokensPerSecond: number;
+}
+
+export interface CompletionResult {
+  readonly completion: string;
+  /** Generated tokens. */
+  readonly tokens: number;
+  readonly finishReason: FinishReason;
+  readonly seed?: number | undefined;
+  readonly prompt: {
+    readonly tokens: number;
+    readonly fim: boolean;
+    /** Text of the prompt's last token that the model wrote again (token healing). */
+    readonly healed: string;
+    readonly truncated: BuiltPrompt['truncated'];
+  };
+  readonly timings: CompletionTimings;
+}
+
+export const DEFAULT_MAX_TOKENS = 128;
+
+/** The model, its tokenizer and its prompt format: what every surface (CLI, service, extension, eval) drives. */
+export class Engine {
+  private constructor(
+    readonly model: CausalLM,
+    readonly tokenizer: Tokenizer,
+    readonly format: PromptFormat,
+    readonly eosIds: readonly number[],
+  ) {}
+
+  static async load(options: EngineOptions = {}): Promise<Engine> {
+    const dir = options.modelDir ?? defaultModelDir();
+    const model = await CausalLM.load(dir, options);
+    const tokenizer = Tokenizer.load(dir);
+    if (tokenizer.size > model.spec.vocabSize) {
+      await model.dispose();
+      throw new ModelError(
+        'config-mismatch',
+        `tokenizer has ${tokenizer.size} tokens but the model's vocabulary is ${model.spec.vocabSize}`,
+      );
+    }
+    const eos = [...new Set([...model.spec.eosTokenIds, ...tokenizer.eosTokenIds])];
+    return new Engine(model, tokenizer, detectPromptFormat(tokenizer), eos);
+  }
+
+  async dispose(): Promise<void> {
+    await this.model.dispose();
+  }
+
+  /** Tokenizes a prompt so that it and `maxTokens` new tokens fit the context window. */
+  prompt(input: PromptInput, maxTokens: number, options: BuildOptions = {}): BuiltPrompt {
+    return buildPrompt(this.tokenizer, this.format, input, this.model.spec.maxPositions - maxTokens, options);
+  }
+
+  /** Where the stop modes look: the cursor line before the cursor, the language, and whether the suffix closes the block. */
+  stopContext(input: PromptInput): StopContext {
+    return {
+      language: languageOf(input.path),
+      lineBefore: input.prefix.slice(input.prefix.lastIndexOf('\n') + 1),
+      excludeClosing: /^\s*[)\]}]/.test(input.suffix ?? ''),
+    };
+  }
+
+  async complete(request: CompletionRequest): Promise<CompletionResult> {
+    const maxTokens = request.maxTokens ?? DEFAULT_MAX_TOKENS;
+    if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new RangeError(`max tokens must be a positive integer, got ${maxTokens}`);
+    if (maxTokens >= this.model.spec.maxPositions) {
+      throw new RangeError(`max tokens must be below the model's context window of ${this.model.spec.maxPositions}`);
+    }
+    const prompt = this.prompt(request, maxTokens, { tokenHealing: request.tokenHealing ?? true });
+    const options: DecodeOptions = {
+      ...request,
+      maxTokens,
+      eosIds: this.eosIds,
+      stopContext: this.stopContext(request),
+      forcedPrefix: prompt.healed,
+    };
+    const vocab = this.tokenizer.vocab;
+    let out: { ids: readonly number[]; text: string; finishReason: FinishReason; prefillMs: number; decodeMs: number; seed?: number | undefined };
+    if (request.beams !== undefined && request.beams > 1) {
+      const beams = await beamSearch(this.model, vocab, prompt.ids, { ...options, numBeams: request.beams });
+      out = { ...beams.hypotheses[0]!, prefillMs: beams.prefillMs, decodeMs: beams.decodeMs };
+    } else {
+      out = await generate(this.model, vocab, prompt.ids, options);
+    }
+    return {
+      completion: out.text,
+      tokens: out.ids.length,
+      finishReason: out.finishReason,
+      seed: out.seed,
+      prompt: { tokens: prompt.ids.length, fim: prompt.fim, healed: prompt.healed, truncated: prompt.truncated },
+      timings: {
+        prefillMs: round(out.prefillMs),
+        decodeMs: round(out.decodeMs),
+        tokensPerSecond: out.decodeMs > 0 ? round((out.ids.length / out.decodeMs) * 1000) : 0,
+      },
+    };
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}

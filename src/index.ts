@@ -1,0 +1,22 @@
+// Model runtime
+export { CausalLM, type ForwardOptions, type ForwardResult, type SessionOptions } from './model/causal-lm.js';
+export { readModelSpec, weightsReadPerToken, type ModelSpec } from './model/config.js';
+export { ModelError, type ModelErrorCode } from './model/errors.js';
+export { KvCache } from './model/kv-cache.js';
+export { Tokenizer, type VocabEntry } from './model/tokenizer.js';
+export { Utf8Text } from './model/utf8.js';
+// Prompts
+export { buildPrompt, promptText, PromptError, type BuiltPrompt, type PromptInput } from './prompt/build.js';
+export { detectPromptFormat, languageOf, type Language, type PromptFormat } from './prompt/format.js';
+// Decoding
+export { beamSearch, type BeamOptions, type BeamResult, type Hypothesis } from './decode/beam.js';
+export { ForcedPrefixProcessor } from './decode/forced-prefix.js';
+export { buildProcessorChain, generate, type DecodeOptions, type DecodeResult } from './decode/generate.js';
+export { LogitsProcessorList, type LogitsProcessor, type SequenceView } from './decode/logits-processor.js';
+export { NoRepeatNgramProcessor, RepetitionPenaltyProcessor } from './decode/penalties.js';
+export { Sequence, type FinishReason, type StopCriteria } from './decode/sequence.js';
+export type { StepModel } from './decode/step-model.js';
+export { STOP_MODES, stopModeIndex, type StopContext, type StopMode } from './decode/stop-modes.js';
+// Engine
+export { Engine, type CompletionRequest, type CompletionResult, type EngineOptions } from './engine/engine.js';
+export { defaultModelDir } from './engine/package-root.js';
