@@ -7,7 +7,9 @@ export { Tokenizer, type VocabEntry } from './model/tokenizer.js';
 export { Utf8Text } from './model/utf8.js';
 // Prompts
 export { buildPrompt, promptText, PromptError, type BuiltPrompt, type PromptInput } from './prompt/build.js';
-export { detectPromptFormat, languageOf, type Language, type PromptFormat } from './prompt/format.js';
+export { detectPromptFormat, type PromptFormat } from './prompt/format.js';
+// Languages
+export { languageOf, type Language } from './lang/language.js';
 // Decoding
 export { beamSearch, type BeamOptions, type BeamResult, type Hypothesis } from './decode/beam.js';
 export { ForcedPrefixProcessor } from './decode/forced-prefix.js';

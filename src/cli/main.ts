@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 import { UsageError } from './args.js';
 import { generateCommand, GENERATE_USAGE } from './generate.js';
+import { membersCommand, MEMBERS_USAGE } from './members.js';
 
 const USAGE = `usage: lsp-codegen <command> [options]
 
 commands:
-  generate   complete code with the model (lsp-codegen generate --help)`;
+  generate   complete code with the model (lsp-codegen generate --help)
+  members    type-valid members at a dereference point, from a language server (lsp-codegen members --help)`;
 
 type Command = (argv: string[], out: (text: string) => void) => Promise<void>;
 
 const COMMANDS: Record<string, { run: Command; usage: string }> = {
   generate: { run: generateCommand, usage: GENERATE_USAGE },
+  members: { run: membersCommand, usage: MEMBERS_USAGE },
 };
 
 /** Runs the CLI; returns the exit code (0 ok, 1 runtime error, 2 usage error). */

@@ -6,7 +6,8 @@ import { CausalLM, type SessionOptions } from '../model/causal-lm.js';
 import { ModelError } from '../model/errors.js';
 import { Tokenizer } from '../model/tokenizer.js';
 import { buildPrompt, type BuildOptions, type BuiltPrompt, type PromptInput } from '../prompt/build.js';
-import { detectPromptFormat, languageOf, type PromptFormat } from '../prompt/format.js';
+import { languageOf } from '../lang/language.js';
+import { detectPromptFormat, type PromptFormat } from '../prompt/format.js';
 import { defaultModelDir } from './package-root.js';
 
 export interface EngineOptions extends SessionOptions {

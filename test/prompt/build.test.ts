@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildPrompt, promptText } from '../../src/prompt/build.js';
-import { detectPromptFormat, languageOf } from '../../src/prompt/format.js';
+import { languageOf } from '../../src/lang/language.js';
+import { detectPromptFormat } from '../../src/prompt/format.js';
 import { sharedTokenizer } from '../helpers/model.js';
 
 describe('prompt building (real tokenizer)', () => {

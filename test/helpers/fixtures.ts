@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/engine/package-root.js';
+
+export const TS_PROJECT = join(packageRoot(), 'fixtures', 'ts-project');
+export const PY_PROJECT = join(packageRoot(), 'fixtures', 'py-project');
+
+/**
+ * A fixture file's text with `snippet` inserted on a new line after the first line containing `anchor`;
+ * the `|` in the snippet marks the cursor. Returns the absolute path, the overlay text and the cursor offset.
+ */
+export function probe(project: string, file: string, anchor: string, snippet: string) {
+  const path = join(project, file);
+  const original = readFileSync(path, 'utf8');
+  const at = original.indexOf(anchor);
+  if (at < 0) throw new Error(`anchor not found in ${file}: ${anchor}`);
+  const lineEnd = original.indexOf('\n', at) + 1;
+  const cursor = snippet.indexOf('|');
+  if (cursor < 0) throw new Error('snippet has no | cursor');
+  const inserted = snippet.replace('|', '') + '\n';
+  return { path, text: original.slice(0, lineEnd) + inserted + original.slice(lineEnd), offset: lineEnd + cursor };
+}
