@@ -1,5 +1,6 @@
 import { cpus, totalmem } from 'node:os';
 import { Engine } from '../src/engine/engine.js';
+import { benchLsp } from './lsp.js';
 import { benchModel } from './model.js';
 import type { BenchRow } from './stats.js';
 
@@ -12,11 +13,17 @@ function table(title: string, rows: readonly BenchRow[]): string {
 async function main(): Promise<void> {
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   process.stdout.write(`Machine: ${machine}\nDate: ${new Date().toISOString().slice(0, 10)}\n\n`);
-  const engine = await Engine.load();
-  try {
-    process.stdout.write(table('Model runtime (code-lm-19m, ONNX Runtime CPU)', await benchModel(engine)) + '\n');
-  } finally {
-    await engine.dispose();
+  const only = process.argv[2];
+  if (!only || only === 'model') {
+    const engine = await Engine.load();
+    try {
+      process.stdout.write(table('Model runtime (code-lm-19m, ONNX Runtime CPU)', await benchModel(engine)) + '\n\n');
+    } finally {
+      await engine.dispose();
+    }
+  }
+  if (!only || only === 'lsp') {
+    process.stdout.write(table('Language servers (member query on the fixture projects)', await benchLsp()) + '\n\n');
   }
 }
 

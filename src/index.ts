@@ -22,3 +22,10 @@ export { STOP_MODES, stopModeIndex, type StopContext, type StopMode } from './de
 // Engine
 export { Engine, type CompletionRequest, type CompletionResult, type EngineOptions } from './engine/engine.js';
 export { defaultModelDir } from './engine/package-root.js';
+export { findDereference, identifierEnd, isIdentifier, type Dereference } from './lang/dereference.js';
+// Language servers
+export { LspError, type LspErrorCode } from './lsp/errors.js';
+export { LanguageServer, type CompletionAnswer, type LanguageServerOptions } from './lsp/language-server.js';
+export { normalizeMembers, queryMembers, type Member, type MemberAnswer, type MemberQuery } from './lsp/members.js';
+export { ServerPool, type ServerPoolOptions } from './lsp/pool.js';
+export { DEFAULT_SERVERS, SERVERS, serverFor, type ServerChoice, type ServerId, type ServerSpec } from './lsp/servers.js';

@@ -65,6 +65,7 @@ export interface ConnectionOptions {
  */
 export class LspConnection {
   private exitReason: string | undefined;
+  private killed = false;
   private stderrTail = '';
   readonly exited: Promise<string>;
   capabilities: InitializeResult['capabilities'] = {};
@@ -84,8 +85,10 @@ export class LspConnection {
       };
       child.once('exit', (code, signal) => done(signal ? `killed by ${signal}` : `exited with code ${code}`));
       child.once('error', (e) => done(`failed: ${e.message}`));
-      rpc.onClose(() => done('connection closed'));
     });
+    child.stdin?.on('error', () => undefined); // EPIPE after a crash surfaces as server-exited instead
+    // A server whose pipes closed is of no use: make sure the process goes too (`exited` follows its exit).
+    rpc.onClose(() => this.kill());
     child.stderr?.on('data', (d: Buffer) => {
       this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-STDERR_TAIL);
     });
@@ -131,8 +134,9 @@ export class LspConnection {
     return conn;
   }
 
+  /** Running and usable: not exited, and not being killed. */
   get alive(): boolean {
-    return this.exitReason === undefined;
+    return this.exitReason === undefined && !this.killed;
   }
 
   get pid(): number | undefined {
@@ -166,7 +170,7 @@ export class LspConnection {
     params: P,
     timeoutMs: number,
   ): Promise<R> {
-    if (!this.alive) throw new LspError('server-exited', `${this.spec.name} is not running (${this.exitReason})`);
+    if (!this.alive) throw new LspError('server-exited', `${this.spec.name} is not running (${this.exitReason ?? 'killed'})`);
     const cancel = new CancellationTokenSource();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -178,6 +182,7 @@ export class LspConnection {
     const exited = this.exited.then((reason): never => {
       throw new LspError('server-exited', `${this.spec.name} ${reason} during ${type.method}${this.stderrHint()}`);
     });
+    exited.catch(() => undefined); // settles after the race when the request ends first: not an unhandled rejection
     try {
       const sent: Promise<R> =
         params === undefined
@@ -195,8 +200,13 @@ export class LspConnection {
   }
 
   async notify<P>(type: ProtocolNotificationType<P, any> | ProtocolNotificationType0<any>, params: P): Promise<void> {
-    if (!this.alive) throw new LspError('server-exited', `${this.spec.name} is not running (${this.exitReason})`);
-    await (params === undefined ? this.rpc.sendNotification(type.method) : this.rpc.sendNotification(type.method, params));
+    if (!this.alive) throw new LspError('server-exited', `${this.spec.name} is not running (${this.exitReason ?? 'killed'})`);
+    try {
+      await (params === undefined ? this.rpc.sendNotification(type.method) : this.rpc.sendNotification(type.method, params));
+    } catch (e) {
+      const code = this.alive ? 'request-failed' : 'server-exited';
+      throw new LspError(code, `${this.spec.name} could not be sent ${type.method}: ${(e as Error).message}`);
+    }
   }
 
   private stderrHint(): string {
@@ -219,6 +229,7 @@ export class LspConnection {
 
   /** Kills the process (SIGKILL) at once. */
   kill(): void {
+    this.killed = true;
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     this.rpc.dispose();
   }
