@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { UsageError } from './args.js';
+import { completeCommand, COMPLETE_USAGE } from './complete.js';
 import { generateCommand, GENERATE_USAGE } from './generate.js';
 import { membersCommand, MEMBERS_USAGE } from './members.js';
 
@@ -7,6 +8,7 @@ const USAGE = `usage: lsp-codegen <command> [options]
 
 commands:
   generate   complete code with the model (lsp-codegen generate --help)
+  complete   complete code at a file position, guided by the language server (lsp-codegen complete --help)
   members    type-valid members at a dereference point, from a language server (lsp-codegen members --help)`;
 
 type Command = (argv: string[], out: (text: string) => void) => Promise<void>;
@@ -14,6 +16,7 @@ type Command = (argv: string[], out: (text: string) => void) => Promise<void>;
 const COMMANDS: Record<string, { run: Command; usage: string }> = {
   generate: { run: generateCommand, usage: GENERATE_USAGE },
   members: { run: membersCommand, usage: MEMBERS_USAGE },
+  complete: { run: completeCommand, usage: COMPLETE_USAGE },
 };
 
 /** Runs the CLI; returns the exit code (0 ok, 1 runtime error, 2 usage error). */

@@ -1,5 +1,6 @@
 import type { VocabEntry } from '../model/tokenizer.js';
 import { buildProcessorChain, validateDecodeOptions, type DecodeOptions } from './generate.js';
+import type { LogitsProcessorList, SequenceView } from './logits-processor.js';
 import { logSoftmax, topIndices } from './sampling.js';
 import { Sequence, type FinishReason } from './sequence.js';
 import type { StepModel } from './step-model.js';
@@ -30,6 +31,24 @@ interface Beam {
   /** Sum of token log-probabilities. */
   readonly logProb: number;
   readonly row: number;
+}
+
+/**
+ * The `k` likeliest tokens of a processed row that the chain's reviewers accept; `row` ends up holding
+ * log-probabilities renormalized over what the reviewers left.
+ */
+async function reviewedTop(chain: LogitsProcessorList, view: SequenceView, row: Float32Array, k: number): Promise<number[]> {
+  for (let round = 0; ; round++) {
+    const top = topIndices(row, k);
+    let vetoed = false;
+    if (chain.reviews && round < 32) {
+      for (const id of top) if (await chain.review(view, id, row)) vetoed = true;
+    }
+    if (!vetoed) {
+      row.set(logSoftmax(row));
+      return top;
+    }
+  }
 }
 
 /** Beam search: all beams advance together as rows of one batched forward pass. */
@@ -71,11 +90,12 @@ export async function beamSearch<C>(
     const candidates: { beam: Beam; id: number; logProb: number }[] = [];
     for (const beam of beams) {
       const row = logits.subarray(beam.row * V, (beam.row + 1) * V);
-      const view = { row: beam.row, promptIds, generatedIds: beam.seq.ids, generatedText: beam.seq.text, signal };
+      const view: SequenceView = { row: beam.row, promptIds, generatedIds: beam.seq.ids, generatedText: beam.seq.text, signal };
       const pending = chain.process(view, row);
       if (pending) await pending;
-      const lp = logSoftmax(row);
-      for (const id of topIndices(lp, 2 * numBeams)) candidates.push({ beam, id, logProb: beam.logProb + lp[id]! });
+      for (const id of await reviewedTop(chain, view, row, 2 * numBeams)) {
+        candidates.push({ beam, id, logProb: beam.logProb + row[id]! });
+      }
     }
     candidates.sort((a, b) => b.logProb - a.logProb);
     const next: Beam[] = [];

@@ -1,6 +1,6 @@
 import type { VocabEntry } from '../model/tokenizer.js';
 import { ForcedPrefixProcessor } from './forced-prefix.js';
-import { LogitsProcessorList, type LogitsProcessor } from './logits-processor.js';
+import { LogitsProcessorList, type LogitsProcessor, type SequenceView } from './logits-processor.js';
 import { NoRepeatNgramProcessor, RepetitionPenaltyProcessor } from './penalties.js';
 import { applyTemperature, applyTopK, applyTopP, argmax, sampleIndex, seededRandom } from './sampling.js';
 import { Sequence, type FinishReason, type StopCriteria } from './sequence.js';
@@ -71,6 +71,29 @@ export function chooseToken(logits: Float32Array, o: DecodeOptions, random: (() 
   return sampleIndex(logits, random);
 }
 
+/** Most re-choices a review may ask for in one step before the step gives up ('masked'). */
+const MAX_REVIEWS = 32;
+
+/**
+ * Chooses a token and lets the chain's reviewers veto it: a veto masks more of the processed logits and the
+ * choice is made again from them (same warpers, next random draw).
+ */
+export async function chooseReviewed(
+  chain: LogitsProcessorList,
+  view: SequenceView,
+  logits: Float32Array,
+  options: DecodeOptions,
+  random: (() => number) | undefined,
+): Promise<number> {
+  if (!chain.reviews) return chooseToken(logits, options, random);
+  for (let attempt = 0; attempt < MAX_REVIEWS; attempt++) {
+    const id = chooseToken(Float32Array.from(logits), options, random);
+    if (id < 0 || !(await chain.review(view, id, logits))) return id;
+    if (logits[id] !== -Infinity) throw new Error('a reviewer vetoed a token without masking it');
+  }
+  return -1;
+}
+
 /** Greedy or sampled decoding of one sequence after `promptIds`. */
 export async function generate<C>(
   model: StepModel<C>,
@@ -103,11 +126,11 @@ export async function generate<C>(
 
   for (;;) {
     if (signal?.aborted) return finish('cancelled');
-    const view = { row: 0, promptIds, generatedIds: seq.ids, generatedText: seq.text, signal };
+    const view: SequenceView = { row: 0, promptIds, generatedIds: seq.ids, generatedText: seq.text, signal };
     const pending = chain.process(view, logits);
     if (pending) await pending;
     if (signal?.aborted) return finish('cancelled');
-    const id = chooseToken(logits, options, random);
+    const id = await chooseReviewed(chain, view, logits, options, random);
     if (id < 0) return finish('masked');
     seq = seq.append(id, vocab);
     const end = seq.checkEnd(id, vocab, options);

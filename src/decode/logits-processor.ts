@@ -21,6 +21,14 @@ export interface SequenceView {
  */
 export interface LogitsProcessor {
   process(sequence: SequenceView, logits: Float32Array): void | Promise<void>;
+  /**
+   * Optional check of the token chosen from the processed `logits`. Return true after masking more of `logits`
+   * in place to have the token chosen again from them (the chosen token must be among the masked ones). A
+   * monitor uses this where the constraint is only worth computing once the model actually reaches for it —
+   * a token that carries a dot and the member after it (`.readFileSync`) — which gives the same distribution
+   * as masking up front.
+   */
+  review?(sequence: SequenceView, token: number, logits: Float32Array): boolean | Promise<boolean>;
 }
 
 /** A chain of processors, applied in order; itself a processor. */
@@ -46,6 +54,15 @@ export class LogitsProcessorList implements LogitsProcessor {
       // Stay synchronous until a processor actually needs to wait.
       if (pending) return pending.then(() => this.processFrom(i + 1, sequence, logits));
     }
+  }
+
+  get reviews(): boolean {
+    return this.processors.some((p) => p.review);
+  }
+
+  async review(sequence: SequenceView, token: number, logits: Float32Array): Promise<boolean> {
+    for (const p of this.processors) if (p.review && (await p.review(sequence, token, logits))) return true;
+    return false;
   }
 
   private async processFrom(start: number, sequence: SequenceView, logits: Float32Array): Promise<void> {

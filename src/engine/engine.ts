@@ -1,5 +1,6 @@
 import { beamSearch } from '../decode/beam.js';
 import { generate, type DecodeOptions } from '../decode/generate.js';
+import type { LogitsProcessor } from '../decode/logits-processor.js';
 import type { FinishReason } from '../decode/sequence.js';
 import type { StopContext, StopMode } from '../decode/stop-modes.js';
 import { CausalLM, type SessionOptions } from '../model/causal-lm.js';
@@ -94,7 +95,14 @@ export class Engine {
     };
   }
 
-  async complete(request: CompletionRequest): Promise<CompletionResult> {
+  /**
+   * Completes `request`. `extraProcessors` builds constraints that need the tokenized prompt (a monitor needs
+   * to know which text token healing backed up); they run before `request.processors`.
+   */
+  async complete(
+    request: CompletionRequest,
+    extraProcessors?: (prompt: BuiltPrompt) => readonly LogitsProcessor[],
+  ): Promise<CompletionResult> {
     const maxTokens = request.maxTokens ?? DEFAULT_MAX_TOKENS;
     if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new RangeError(`max tokens must be a positive integer, got ${maxTokens}`);
     if (maxTokens >= this.model.spec.maxPositions) {
@@ -103,6 +111,7 @@ export class Engine {
     const prompt = this.prompt(request, maxTokens, { tokenHealing: request.tokenHealing ?? true });
     const options: DecodeOptions = {
       ...request,
+      processors: [...(extraProcessors?.(prompt) ?? []), ...(request.processors ?? [])],
       maxTokens,
       eosIds: this.eosIds,
       stopContext: this.stopContext(request),

@@ -68,3 +68,26 @@ export function identifierEnd(text: string, offset: number, language: Language |
   while (end < text.length && idChar.test(text[end]!)) end++;
   return end;
 }
+
+const CLOSER: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
+
+/**
+ * The brackets still open at the end of `text` (in code), as the closers that would balance them, innermost
+ * first: `f(a, [b.` → `])`. Looks at most `window` characters back.
+ */
+export function closersNeeded(text: string, language: Language | undefined, window = 4000): string {
+  const start = Math.max(0, text.length - window);
+  const part = text.slice(start);
+  const kinds = classify(language, part);
+  const stack: string[] = [];
+  for (let i = 0; i < part.length; i++) {
+    if (kinds[i] !== Kind.Code) continue;
+    const ch = part[i]!;
+    if (ch in CLOSER) stack.push(CLOSER[ch]!);
+    else if (ch === ')' || ch === ']' || ch === '}') {
+      const at = stack.lastIndexOf(ch);
+      if (at !== -1) stack.length = at;
+    }
+  }
+  return stack.reverse().join('');
+}

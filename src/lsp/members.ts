@@ -1,5 +1,5 @@
 import { CompletionItemKind, type CompletionItem } from 'vscode-languageserver-protocol';
-import { findDereference, identifierEnd, isIdentifier, type Dereference } from '../lang/dereference.js';
+import { closersNeeded, findDereference, identifierEnd, isIdentifier, type Dereference } from '../lang/dereference.js';
 import type { Language } from '../lang/language.js';
 import { LspError } from './errors.js';
 import type { LanguageServer } from './language-server.js';
@@ -93,6 +93,11 @@ export function normalizeMembers(
   return out;
 }
 
+/** A completion list after a dot never offers keywords; one that does is the server's global fallback. */
+function isMemberList(items: readonly CompletionItem[]): boolean {
+  return !items.some((i) => i.kind === CompletionItemKind.Keyword);
+}
+
 function detailOf(item: CompletionItem): string | undefined {
   if (item.detail) return item.detail;
   const doc = item.documentation;
@@ -115,8 +120,16 @@ export async function queryMembers(server: LanguageServer, query: MemberQuery): 
     throw new LspError('not-a-dereference', 'the position is not right after `expr.` or inside the identifier after it');
   }
   const start = performance.now();
-  const queryText = text.slice(0, dereference.memberStart) + text.slice(identifierEnd(text, offset, language));
-  const answer = await server.completion(query.file, queryText, dereference.memberStart, '.');
+  const head = text.slice(0, dereference.memberStart);
+  const rest = text.slice(identifierEnd(text, offset, language));
+  let answer = await server.completion(query.file, head + rest, dereference.memberStart, '.');
+  if (!isMemberList(answer.items)) {
+    // The document does not parse around the dot (pyright then lists globals and keywords, e.g. for
+    // `f(json.` followed by more code inside the open parenthesis): ask again with the open brackets closed.
+    const closers = closersNeeded(head, language);
+    answer = await server.completion(query.file, `${head}${closers}\n${rest}`, dereference.memberStart, '.');
+    if (!isMemberList(answer.items)) answer = { items: [], isIncomplete: answer.isIncomplete };
+  }
   const found = normalizeMembers(answer.items, language, dereference);
   let members: Member[] = found.map((f) => f.member);
   if (query.signatures) {

@@ -52,6 +52,29 @@ export class ServerPool {
     return queryMembers(this.server(workspace, language), { ...query, language });
   }
 
+  /**
+   * Opens `text` as `file` and waits (at most `timeoutMs`) until the server answers a request on it, so a
+   * cold start (project load) is not paid inside a monitor's per-trigger budget. Never throws.
+   */
+  async warmUp(workspace: string, file: string, text: string, timeoutMs = 30_000): Promise<boolean> {
+    const language = languageOf(file);
+    if (!language) return false;
+    const server = this.server(workspace, language);
+    const ready = server.completion(file, text, 0).then(
+      () => true,
+      () => false,
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([ready, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private async closeIdle(idleMs: number): Promise<void> {
     const now = Date.now();
     for (const [key, server] of this.servers) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findDereference, identifierEnd } from '../../src/lang/dereference.js';
+import { closersNeeded, findDereference, identifierEnd } from '../../src/lang/dereference.js';
 import type { Language } from '../../src/lang/language.js';
 
 /** Dereference at the `|` marker. */
@@ -44,5 +44,14 @@ describe('findDereference', () => {
   it('finds the end of the identifier after the cursor', () => {
     expect(identifierEnd('obj.getName()', 6, 'typescript')).toBe(11);
     expect(identifierEnd('obj.', 4, 'typescript')).toBe(4);
+  });
+});
+
+describe('closersNeeded', () => {
+  it('closes the brackets open in code, innermost first, ignoring strings and comments', () => {
+    expect(closersNeeded('f(a, [b.', 'typescript')).toBe('])');
+    expect(closersNeeded('f(")", /* ( */ g(x).', 'typescript')).toBe(')');
+    expect(closersNeeded('x = {"a": (1, 2), "b": json.', 'python')).toBe('}');
+    expect(closersNeeded('done()', 'python')).toBe('');
   });
 });

@@ -1,0 +1,74 @@
+import { STOP_MODES } from '../decode/stop-modes.js';
+import { completeInDocument } from '../engine/document-completion.js';
+import { DEFAULT_MAX_TOKENS, Engine } from '../engine/engine.js';
+import { ServerPool } from '../lsp/pool.js';
+import { SERVER_IDS, type ServerId } from '../lsp/servers.js';
+import { choiceFlag, numberFlag, parse } from './args.js';
+import { resolvePosition } from './position.js';
+
+export const COMPLETE_USAGE = `lsp-codegen complete --workspace DIR --at FILE:LINE:COL [options]
+
+Completes code at a position of a file. The text before the position is the prompt, the text after it the
+fill-in-the-middle suffix; identifiers after a dot are constrained to the members the file's language
+server says are type-valid (monitor-guided decoding).
+
+  --workspace DIR        project root
+  --at FILE:LINE:COL     the cursor (1-based)
+  --no-monitor           decode without the monitor
+  --max-tokens N         tokens to generate at most (default ${DEFAULT_MAX_TOKENS})
+  --stop-mode MODE       line | statement (default) | block
+  --temperature T        0 = greedy (default)
+  --seed S               sampling seed
+  --model DIR            model directory (default: the shipped code-lm-19m)
+  --server ID            TypeScript/JavaScript server: tsgo (default) or tsls
+  --budget-ms MS         longest wait for the language server per trigger (default 300)
+  --fim auto|on|off      use the text after the cursor as fill-in-the-middle suffix (default auto: yes,
+                         except right at a dereference, where left to right is measured far better)
+  --json                 print { completion, finishReason, monitor, timings }
+  --verbose              stack traces on errors`;
+
+const OPTIONS = {
+  workspace: { type: 'string' },
+  at: { type: 'string' },
+  'no-monitor': { type: 'boolean' },
+  'max-tokens': { type: 'string' },
+  'stop-mode': { type: 'string' },
+  temperature: { type: 'string' },
+  seed: { type: 'string' },
+  model: { type: 'string' },
+  server: { type: 'string' },
+  'budget-ms': { type: 'string' },
+  fim: { type: 'string' },
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function completeCommand(argv: string[], out: (text: string) => void): Promise<void> {
+  const { values } = parse(argv, OPTIONS);
+  if (values.help) return out(COMPLETE_USAGE);
+  const tsServer = choiceFlag(values, 'server', SERVER_IDS.filter((id) => id !== 'pyright') as ServerId[]);
+  const options = {
+    maxTokens: numberFlag(values, 'max-tokens', { min: 1, integer: true }) ?? DEFAULT_MAX_TOKENS,
+    stopMode: choiceFlag(values, 'stop-mode', STOP_MODES) ?? 'statement',
+    temperature: numberFlag(values, 'temperature', { min: 0 }),
+    seed: numberFlag(values, 'seed', { min: 0, max: 2 ** 32 - 1, integer: true }),
+    budgetMs: numberFlag(values, 'budget-ms', { min: 1, integer: true }),
+    monitor: !values['no-monitor'],
+    fim: ({ auto: 'auto', on: true, off: false } as const)[choiceFlag(values, 'fim', ['auto', 'on', 'off'] as const) ?? 'auto'],
+  };
+  const pos = resolvePosition(values.workspace, values.at);
+  const engine = await Engine.load({ modelDir: values.model });
+  const pool = new ServerPool({ servers: tsServer ? { typescript: tsServer, javascript: tsServer } : {}, idleMs: 0 });
+  try {
+    const result = await completeInDocument(engine, pool, { ...options, workspace: pos.workspace, file: pos.file, text: pos.text, offset: pos.offset });
+    if (values.json) {
+      const { completion, finishReason, monitor, timings } = result;
+      out(JSON.stringify({ completion, finishReason, monitor: { triggers: monitor.triggers, constrainedTokens: monitor.constrainedTokens }, timings }, null, 2));
+    } else {
+      out(result.completion);
+    }
+  } finally {
+    await Promise.all([pool.dispose(), engine.dispose()]);
+  }
+}

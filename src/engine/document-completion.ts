@@ -1,0 +1,87 @@
+import { relative, sep } from 'node:path';
+import { findDereference } from '../lang/dereference.js';
+import { languageOf } from '../lang/language.js';
+import type { ServerPool } from '../lsp/pool.js';
+import { DereferenceMonitor } from '../monitor/dereference-monitor.js';
+import type { MemberOracle, MonitorReport } from '../monitor/types.js';
+import { monitorVocab } from '../monitor/vocab.js';
+import type { CompletionRequest, CompletionResult, Engine } from './engine.js';
+
+/** A completion at a position of a file in a workspace, optionally guided by the monitors. */
+export interface DocumentCompletionRequest extends Omit<CompletionRequest, 'prefix' | 'suffix' | 'path'> {
+  readonly workspace: string;
+  /** Absolute path of the file. */
+  readonly file: string;
+  /** The document's text as the editor has it (may differ from disk). */
+  readonly text: string;
+  /** Cursor offset in `text`. */
+  readonly offset: number;
+  /** Monitor-guided decoding (default true). */
+  readonly monitor?: boolean;
+  /** Longest wait for the language server per trigger before decoding goes on unconstrained. Default 300 ms. */
+  readonly budgetMs?: number;
+  /**
+   * Use the text after the cursor as the FIM suffix: true, false, or 'auto' (default) = when the model
+   * supports FIM, except at a dereference point. There the shipped model does far better left to right with
+   * token healing (next-identifier match on the 83 fixture sites with MGD: 49 left to right vs 8 with FIM).
+   */
+  readonly fim?: boolean | 'auto';
+}
+
+export interface DocumentCompletionResult extends CompletionResult {
+  readonly monitor: MonitorReport & {
+    readonly enabled: boolean;
+    /** Time spent making sure the language server had the project loaded before decoding. */
+    readonly warmupMs: number;
+  };
+}
+
+/** The language servers of `pool` as the monitors' oracle for one file. */
+export function lspOracle(pool: ServerPool, workspace: string, file: string): MemberOracle {
+  return {
+    async members(before, after) {
+      const answer = await pool.members(workspace, { file, text: before + after, offset: before.length });
+      return answer.members.map((m) => m.name);
+    },
+  };
+}
+
+/**
+ * Completes at `offset` of a file: the text before the cursor is the prompt (with the model's path header),
+ * the text after it the FIM suffix; with the monitor on, identifiers after a dot are constrained to what the
+ * file's language server says is type-valid there.
+ */
+export async function completeInDocument(
+  engine: Engine,
+  pool: ServerPool,
+  request: DocumentCompletionRequest,
+): Promise<DocumentCompletionResult> {
+  const { workspace, file, text, offset } = request;
+  if (!Number.isInteger(offset) || offset < 0 || offset > text.length) {
+    throw new RangeError(`offset ${offset} is outside the document (0..${text.length})`);
+  }
+  const before = text.slice(0, offset);
+  const after = text.slice(offset);
+  const path = relative(workspace, file).split(sep).join('/');
+  const language = languageOf(file);
+  const fimWanted = request.fim ?? 'auto';
+  const atDereference = language !== undefined && findDereference(before.slice(-2000), Math.min(before.length, 2000), language) !== undefined;
+  const useFim = engine.format.fim !== undefined && (fimWanted === 'auto' ? !atDereference : fimWanted);
+  const monitorOn = request.monitor !== false && language !== undefined;
+  let monitor: DereferenceMonitor | undefined;
+  const warmStart = performance.now();
+  if (monitorOn) await pool.warmUp(workspace, file, text);
+  const warmupMs = Math.round((performance.now() - warmStart) * 100) / 100;
+  const result = await engine.complete({ ...request, prefix: before, suffix: useFim ? after : undefined, path }, (prompt) => {
+    if (!monitorOn) return [];
+    monitor = new DereferenceMonitor(
+      { before, after, language: language!, healed: prompt.healed },
+      lspOracle(pool, workspace, file),
+      monitorVocab(engine.tokenizer),
+      { budgetMs: request.budgetMs },
+    );
+    return [monitor];
+  });
+  const report = monitor ? await monitor.report(result.completion) : { triggers: [], constrainedTokens: 0 };
+  return { ...result, monitor: { enabled: monitorOn, warmupMs, ...report } };
+}
