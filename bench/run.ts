@@ -1,6 +1,7 @@
 import { cpus, totalmem } from 'node:os';
 import { Engine } from '../src/engine/engine.js';
 import { benchLsp } from './lsp.js';
+import { benchMasks, benchMgd } from './mgd.js';
 import { benchModel } from './model.js';
 import type { BenchRow } from './stats.js';
 
@@ -18,6 +19,15 @@ async function main(): Promise<void> {
     const engine = await Engine.load();
     try {
       process.stdout.write(table('Model runtime (code-lm-19m, ONNX Runtime CPU)', await benchModel(engine)) + '\n\n');
+    } finally {
+      await engine.dispose();
+    }
+  }
+  if (!only || only === 'mgd') {
+    const engine = await Engine.load();
+    try {
+      process.stdout.write(table('Monitor masks (vocabulary trie vs a naive scan of the vocabulary)', await benchMasks(engine)) + '\n\n');
+      process.stdout.write(table('Monitor-guided decoding on the fixture sites (same model, same run)', await benchMgd(engine)) + '\n\n');
     } finally {
       await engine.dispose();
     }

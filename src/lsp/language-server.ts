@@ -190,6 +190,11 @@ export class LanguageServer {
     );
   }
 
+  /** Whether the running server has `path` open (a warm document: queries on it pay no first-analysis cost). */
+  isOpen(path: string): boolean {
+    return !!this.current?.alive && this.open.has(pathToFileURL(path).href);
+  }
+
   /** Tells the server the overlay text of a file without asking anything (other files' edits matter too). */
   async setDocument(path: string, text: string): Promise<void> {
     const uri = pathToFileURL(path).href;

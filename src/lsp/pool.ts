@@ -54,12 +54,14 @@ export class ServerPool {
 
   /**
    * Opens `text` as `file` and waits (at most `timeoutMs`) until the server answers a request on it, so a
-   * cold start (project load) is not paid inside a monitor's per-trigger budget. Never throws.
+   * cold start (project load, first analysis of the file) is not paid inside a monitor's per-trigger budget.
+   * Nothing to do when the file is already open on a running server. Never throws.
    */
   async warmUp(workspace: string, file: string, text: string, timeoutMs = 30_000): Promise<boolean> {
     const language = languageOf(file);
     if (!language) return false;
     const server = this.server(workspace, language);
+    if (server.isOpen(file)) return true;
     const ready = server.completion(file, text, 0).then(
       () => true,
       () => false,

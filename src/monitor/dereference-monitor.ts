@@ -51,6 +51,8 @@ export class DereferenceMonitor implements LogitsProcessor {
   private readonly lookups = new Map<string, Promise<Lookup>>();
   private readonly constrainedAt = new Set<string>();
   private readonly budgetMs: number;
+  /** Dot of the dereference the cursor itself is in (`obj.ge|`), if any. */
+  private readonly cursorDot: number | undefined;
 
   constructor(
     private readonly document: MonitorDocument,
@@ -63,6 +65,7 @@ export class DereferenceMonitor implements LogitsProcessor {
     this.modelBefore = before.slice(0, before.length - healed.length);
     this.windowStart = codeLineStart(this.modelBefore, document.language);
     this.budgetMs = options.budgetMs ?? 300;
+    this.cursorDot = this.dereferenceAtEnd(before)?.dot;
   }
 
   /** The dereference the text `T` (model text so far) ends in, in `T`'s offsets. */
@@ -77,6 +80,9 @@ export class DereferenceMonitor implements LogitsProcessor {
     const text = this.modelBefore + sequence.generatedText;
     const d = this.dereferenceAtEnd(text);
     if (!d) return; // free
+    // Still rewriting the healed end of the prompt: an identifier the prompt goes on to finish (`this.items|.`
+    // with `.` healed) needs no constraint; only the cursor's own dereference (`obj.ge|`) does.
+    if (text.length < this.document.before.length && d.dot !== this.cursorDot) return;
     return this.constrain(text, d, sequence.generatedText, logits);
   }
 

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { PY_PROJECT, TS_PROJECT } from '../helpers/fixtures.js';
+
+describe('lsp-codegen complete', () => {
+  it('completes at a dereference with the monitor and reports its triggers as JSON', async () => {
+    // src/services/order-service.ts:37:14 is right after `customer.`
+    const r = await runCli(['complete', '--workspace', TS_PROJECT, '--at', 'src/services/order-service.ts:37:14', '--max-tokens', '16', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(Object.keys(out).sort()).toEqual(['completion', 'finishReason', 'monitor', 'timings']);
+    expect(Object.keys(out.monitor).sort()).toEqual(['constrainedTokens', 'triggers']);
+    const first = out.monitor.triggers.find((t: { offset: number }) => t.offset === 1448);
+    expect(first).toMatchObject({ allowed: 12, degraded: false });
+    expect(out.completion.startsWith(first.chosen)).toBe(true);
+    expect(['id', 'createdAt', 'updatedAt', 'touch', 'describe', 'email', 'address', 'orders', 'name', 'kind', 'placeOrder', 'lifetimeValue']).toContain(first.chosen);
+    expect(out.monitor.constrainedTokens).toBeGreaterThan(0);
+    expect(Object.keys(out.timings).sort()).toEqual(['decodeMs', 'prefillMs', 'tokensPerSecond']);
+  });
+
+  it('--no-monitor decodes freely (no triggers) and prints plain text by default', async () => {
+    const r = await runCli(['complete', '--workspace', PY_PROJECT, '--at', 'shop/service.py:38:21', '--no-monitor', '--max-tokens', '12', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).monitor).toEqual({ triggers: [], constrainedTokens: 0 });
+    const plain = await runCli(['complete', '--workspace', PY_PROJECT, '--at', 'shop/service.py:38:21', '--max-tokens', '12', '--stop-mode', 'line']);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout.trimEnd()).not.toContain('\n');
+  });
+
+  it('bad positions and flags are clear errors', async () => {
+    const missing = await runCli(['complete', '--workspace', TS_PROJECT, '--at', 'src/nope.ts:1:1']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/file not found/);
+    const flag = await runCli(['complete', '--workspace', TS_PROJECT, '--at', 'src/index.ts:1:1', '--fim', 'sometimes']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/--fim must be one of auto, on, off/);
+  });
+});
