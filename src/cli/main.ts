@@ -3,12 +3,14 @@ import { UsageError } from './args.js';
 import { completeCommand, COMPLETE_USAGE } from './complete.js';
 import { generateCommand, GENERATE_USAGE } from './generate.js';
 import { membersCommand, MEMBERS_USAGE } from './members.js';
+import { runTestsCommand, RUN_TESTS_USAGE } from './run-tests.js';
 
 const USAGE = `usage: lsp-codegen <command> [options]
 
 commands:
   generate   complete code with the model (lsp-codegen generate --help)
   complete   complete code at a file position, guided by the language server (lsp-codegen complete --help)
+  run-tests  run a program against a problem's tests in the sandbox (lsp-codegen run-tests --help)
   members    type-valid members at a dereference point, from a language server (lsp-codegen members --help)`;
 
 type Command = (argv: string[], out: (text: string) => void) => Promise<void>;
@@ -17,6 +19,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   generate: { run: generateCommand, usage: GENERATE_USAGE },
   members: { run: membersCommand, usage: MEMBERS_USAGE },
   complete: { run: completeCommand, usage: COMPLETE_USAGE },
+  'run-tests': { run: runTestsCommand, usage: RUN_TESTS_USAGE },
 };
 
 /** Runs the CLI; returns the exit code (0 ok, 1 runtime error, 2 usage error). */

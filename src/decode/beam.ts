@@ -37,7 +37,7 @@ interface Beam {
  * The `k` likeliest tokens of a processed row that the chain's reviewers accept; `row` ends up holding
  * log-probabilities renormalized over what the reviewers left.
  */
-async function reviewedTop(chain: LogitsProcessorList, view: SequenceView, row: Float32Array, k: number): Promise<number[]> {
+export async function reviewedTop(chain: LogitsProcessorList, view: SequenceView, row: Float32Array, k: number): Promise<number[]> {
   for (let round = 0; ; round++) {
     const top = topIndices(row, k);
     let vetoed = false;

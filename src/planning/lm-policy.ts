@@ -1,0 +1,163 @@
+import { reviewedTop } from '../decode/beam.js';
+import { CountingModel } from '../decode/counting-model.js';
+import { buildProcessorChain, chooseReviewed, type DecodeOptions } from '../decode/generate.js';
+import type { SequenceView } from '../decode/logits-processor.js';
+import { Sequence } from '../decode/sequence.js';
+import type { StepModel } from '../decode/step-model.js';
+import type { VocabEntry } from '../model/tokenizer.js';
+import type { Policy, Proposal, Rollout } from './mcts.js';
+
+export interface LmPolicyOptions {
+  /** Proposals per expansion (PG-TD: 3). */
+  readonly k?: number;
+  /** Keep the tree cache (top-k of every prefix a rollout passed) and the sequence cache (default true). */
+  readonly caches?: boolean;
+  /** Stop criteria, length limit and processors (forced prefix, monitors), as for decoding. */
+  readonly decode: DecodeOptions;
+  /** The program for a generated text (e.g. the prompt followed by it). */
+  readonly program: (generated: string) => string;
+}
+
+export interface PolicyStats {
+  treeCacheHits: number;
+  sequenceCacheHits: number;
+}
+
+interface Top {
+  readonly tokens: readonly number[];
+  readonly logits: readonly number[];
+}
+
+/**
+ * The language model as a PG-TD policy. Every evaluation continues from the prompt's KV cache (prefilled once).
+ * Tree cache: the top-k tokens at every prefix a rollout passed, so expanding it later needs no forward pass.
+ * Sequence cache: greedy rollouts are deterministic, so a prefix of an already generated program completes to
+ * that program without the model.
+ */
+export class LmPolicy<C> implements Policy {
+  readonly stats: PolicyStats = { treeCacheHits: 0, sequenceCacheHits: 0 };
+  private readonly model: CountingModel<C>;
+  private prompt: Promise<{ logits: Float32Array; cache: C }> | undefined;
+  private readonly tree = new Map<string, Top>();
+  private readonly sequences: Rollout[] = [];
+  private readonly k: number;
+  private readonly caches: boolean;
+  private readonly chain;
+
+  constructor(
+    model: StepModel<C>,
+    private readonly vocab: readonly VocabEntry[],
+    private readonly promptIds: readonly number[],
+    private readonly options: LmPolicyOptions,
+  ) {
+    this.model = new CountingModel(model);
+    this.k = options.k ?? 3;
+    this.caches = options.caches ?? true;
+    this.chain = buildProcessorChain(options.decode, vocab);
+  }
+
+  get forwardPasses(): number {
+    return this.model.calls;
+  }
+
+  private promptState() {
+    return (this.prompt ??= this.model.forward([this.promptIds]));
+  }
+
+  /** Logits (after the processor chain) at `prefix`, and the cache holding prompt + prefix. */
+  private async state(prefix: readonly number[], seq: Sequence): Promise<{ logits: Float32Array; cache: C }> {
+    const start = await this.promptState();
+    const at = prefix.length ? await this.model.forward([prefix], start.cache) : { logits: Float32Array.from(start.logits), cache: start.cache };
+    await this.process(seq, at.logits);
+    return at;
+  }
+
+  private view(seq: Sequence): SequenceView {
+    return { row: 0, promptIds: this.promptIds, generatedIds: seq.ids, generatedText: seq.text, signal: this.options.decode.signal };
+  }
+
+  private async process(seq: Sequence, logits: Float32Array): Promise<void> {
+    const pending = this.chain.process(this.view(seq), logits);
+    if (pending) await pending;
+  }
+
+  /** The top-k at `prefix` (reviewers may veto candidates), kept in the tree cache. */
+  private async remember(prefix: readonly number[], seq: Sequence, logits: Float32Array): Promise<Top> {
+    const row = Float32Array.from(logits);
+    const tokens = await reviewedTop(this.chain, this.view(seq), row, this.k);
+    const top = { tokens, logits: tokens.map((t) => row[t]!) };
+    if (this.caches) this.tree.set(prefix.join(','), top);
+    return top;
+  }
+
+  private replay(prefix: readonly number[]): Sequence {
+    let seq = Sequence.empty;
+    for (const id of prefix) seq = seq.append(id, this.vocab);
+    return seq;
+  }
+
+  /** How `prefix` ended (end of sequence, stop mode, length), or undefined while it goes on. */
+  private ending(prefix: readonly number[]): { text: string } | undefined {
+    let seq = Sequence.empty;
+    for (const id of prefix) {
+      seq = seq.append(id, this.vocab);
+      const end = seq.checkEnd(id, this.vocab, this.options.decode);
+      if (end) return { text: end.text };
+    }
+    return prefix.length >= this.options.decode.maxTokens ? { text: seq.resultText(this.options.decode) } : undefined;
+  }
+
+  isTerminal(prefix: readonly number[]): boolean {
+    return this.ending(prefix) !== undefined;
+  }
+
+  async expand(prefix: readonly number[]): Promise<readonly Proposal[]> {
+    let top = this.caches ? this.tree.get(prefix.join(',')) : undefined;
+    if (top) this.stats.treeCacheHits++;
+    else {
+      const seq = this.replay(prefix);
+      const { logits } = await this.state(prefix, seq);
+      top = await this.remember(prefix, seq, logits);
+    }
+    // Priors: softmax over the k proposals' logits.
+    const finite = top.logits.map((l, i) => ({ l, t: top!.tokens[i]! })).filter((x) => x.l > -Infinity);
+    const max = Math.max(...finite.map((x) => x.l));
+    const z = finite.reduce((s, x) => s + Math.exp(x.l - max), 0);
+    return finite.map((x) => ({ token: x.t, prior: Math.exp(x.l - max) / z }));
+  }
+
+  async rollout(prefix: readonly number[]): Promise<Rollout> {
+    if (this.caches) {
+      const hit = this.sequences.find((r) => prefix.length <= r.tokens.length && prefix.every((t, i) => r.tokens[i] === t));
+      if (hit) {
+        this.stats.sequenceCacheHits++;
+        return hit;
+      }
+    }
+    const ended = this.ending(prefix);
+    if (ended) return this.finish(prefix, ended.text);
+    const tokens = [...prefix];
+    let seq = this.replay(prefix);
+    let { logits, cache } = await this.state(prefix, seq);
+    for (;;) {
+      if (this.caches) await this.remember(tokens, seq, logits);
+      const id = await chooseReviewed(this.chain, this.view(seq), logits, this.options.decode, undefined);
+      if (id < 0) return this.finish(tokens, seq.resultText(this.options.decode));
+      tokens.push(id);
+      seq = seq.append(id, this.vocab);
+      const end = seq.checkEnd(id, this.vocab, this.options.decode);
+      if (end) return this.finish(tokens, end.text);
+      if (tokens.length >= this.options.decode.maxTokens || this.model.cachedLength(cache, 0) >= this.model.maxPositions) {
+        return this.finish(tokens, seq.resultText(this.options.decode));
+      }
+      ({ logits, cache } = await this.model.forward([[id]], cache));
+      await this.process(seq, logits);
+    }
+  }
+
+  private finish(tokens: readonly number[], text: string): Rollout {
+    const rollout = { tokens: [...tokens], program: this.options.program(text) };
+    if (this.caches) this.sequences.push(rollout);
+    return rollout;
+  }
+}
