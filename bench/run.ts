@@ -3,6 +3,7 @@ import { Engine } from '../src/engine/engine.js';
 import { benchLsp } from './lsp.js';
 import { benchMasks, benchMgd } from './mgd.js';
 import { benchModel } from './model.js';
+import { benchPlanning } from './planning.js';
 import type { BenchRow } from './stats.js';
 
 function table(title: string, rows: readonly BenchRow[]): string {
@@ -28,6 +29,14 @@ async function main(): Promise<void> {
     try {
       process.stdout.write(table('Monitor masks (vocabulary trie vs a naive scan of the vocabulary)', await benchMasks(engine)) + '\n\n');
       process.stdout.write(table('Monitor-guided decoding on the fixture sites (same model, same run)', await benchMgd(engine)) + '\n\n');
+    } finally {
+      await engine.dispose();
+    }
+  }
+  if (!only || only === 'planning') {
+    const engine = await Engine.load();
+    try {
+      process.stdout.write(table('Planning on the fixture problems (same program budget, same run)', await benchPlanning(engine)) + '\n\n');
     } finally {
       await engine.dispose();
     }

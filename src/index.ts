@@ -29,3 +29,19 @@ export { LanguageServer, type CompletionAnswer, type LanguageServerOptions } fro
 export { normalizeMembers, queryMembers, type Member, type MemberAnswer, type MemberQuery } from './lsp/members.js';
 export { ServerPool, type ServerPoolOptions } from './lsp/pool.js';
 export { DEFAULT_SERVERS, SERVERS, serverFor, type ServerChoice, type ServerId, type ServerSpec } from './lsp/servers.js';
+// Monitors
+export { DereferenceMonitor, type DereferenceMonitorOptions } from './monitor/dereference-monitor.js';
+export type { MemberOracle, MonitorDocument, MonitorReport, Trigger } from './monitor/types.js';
+export { monitorVocab, type MonitorVocab } from './monitor/vocab.js';
+export { applyAllowList, breakBytes, VocabTrie } from './monitor/vocab-trie.js';
+export { completeInDocument, lspOracle, type DocumentCompletionRequest, type DocumentCompletionResult } from './engine/document-completion.js';
+// Sandbox and planning
+export { runSandboxed, checkSandboxTools, type SandboxJob, type SandboxLimits, type SandboxRun } from './sandbox/sandbox.js';
+export { SandboxError, type RunEnd } from './sandbox/errors.js';
+export { runTests, type TestProgram, type TestRunResult, type TestOutcome } from './sandbox/test-runner.js';
+export { limitConcurrency } from './sandbox/limit-concurrency.js';
+export { loadProblem, loadProblems, ProblemError, type Problem } from './planning/problem.js';
+export { planSearch, pucb, type Policy, type SearchOptions, type SearchResult } from './planning/mcts.js';
+export { LmPolicy } from './planning/lm-policy.js';
+export { plan, STRATEGIES, type PlanOptions, type PlanResult, type Strategy } from './planning/plan.js';
+export { CountingModel } from './decode/counting-model.js';

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { UsageError } from './args.js';
 import { completeCommand, COMPLETE_USAGE } from './complete.js';
+import { evalCommand, EVAL_USAGE } from './eval.js';
 import { generateCommand, GENERATE_USAGE } from './generate.js';
 import { membersCommand, MEMBERS_USAGE } from './members.js';
+import { planCommand, PLAN_USAGE } from './plan.js';
 import { runTestsCommand, RUN_TESTS_USAGE } from './run-tests.js';
 
 const USAGE = `usage: lsp-codegen <command> [options]
@@ -10,6 +12,8 @@ const USAGE = `usage: lsp-codegen <command> [options]
 commands:
   generate   complete code with the model (lsp-codegen generate --help)
   complete   complete code at a file position, guided by the language server (lsp-codegen complete --help)
+  eval       evaluate monitor-guided decoding on a repository: build | run | report (lsp-codegen eval --help)
+  plan       solve problems by planning over public tests, PG-TD or a baseline (lsp-codegen plan --help)
   run-tests  run a program against a problem's tests in the sandbox (lsp-codegen run-tests --help)
   members    type-valid members at a dereference point, from a language server (lsp-codegen members --help)`;
 
@@ -20,6 +24,8 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   members: { run: membersCommand, usage: MEMBERS_USAGE },
   complete: { run: completeCommand, usage: COMPLETE_USAGE },
   'run-tests': { run: runTestsCommand, usage: RUN_TESTS_USAGE },
+  plan: { run: planCommand, usage: PLAN_USAGE },
+  eval: { run: evalCommand, usage: EVAL_USAGE },
 };
 
 /** Runs the CLI; returns the exit code (0 ok, 1 runtime error, 2 usage error). */

@@ -27,6 +27,8 @@ export interface StopCriteria {
    * last token). It is not part of the result, and stops are looked for only after it.
    */
   readonly forcedPrefix?: string | undefined;
+  /** Any other end: the number of characters of the text to keep once it has ended, else undefined. */
+  readonly stopWhen?: ((text: string) => number | undefined) | undefined;
 }
 
 /** A generated token sequence with its text; immutable, so beams and tree nodes can share prefixes. */
@@ -69,10 +71,11 @@ export class Sequence {
     if (this.text.length < skip) return undefined;
     const text = this.text.slice(skip);
     let cut = criteria.stop?.length ? stopStringIndex(criteria.stop, text) : undefined;
-    if (criteria.stopMode) {
-      const modeCut = stopModeIndex(criteria.stopMode, criteria.stopContext ?? { language: undefined, lineBefore: '' }, text);
-      if (modeCut !== undefined && (cut === undefined || modeCut < cut)) cut = modeCut;
-    }
+    const earliest = (c: number | undefined) => {
+      if (c !== undefined && (cut === undefined || c < cut)) cut = c;
+    };
+    if (criteria.stopMode) earliest(stopModeIndex(criteria.stopMode, criteria.stopContext ?? { language: undefined, lineBefore: '' }, text));
+    if (criteria.stopWhen) earliest(criteria.stopWhen(text));
     return cut === undefined ? undefined : { reason: 'stop', text: text.slice(0, cut) };
   }
 }

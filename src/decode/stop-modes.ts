@@ -101,9 +101,11 @@ function walkPython(
   text: string,
   onLine: (indent: number, start: number, newline: number) => number | undefined,
   onLogicalEnd: (newline: number, last: string) => number | undefined,
+  /** Brackets already open at the cursor. */
+  initialDepth = 0,
 ): number | undefined {
   const kind = classifyPython(text);
-  let depth = 0;
+  let depth = initialDepth;
   let last = lastNonSpace(context.lineBefore);
   // Index of the logical line end whose next line has not shown its first character yet; -2 while the cursor
   // line is blank and its first character is still to come.
@@ -204,4 +206,35 @@ export function stopStringIndex(stops: readonly string[], text: string): number 
     if (at >= 0 && (best === undefined || at < best)) best = at;
   }
   return best;
+}
+
+/**
+ * Where a function or method ends in generated `text`, given how the cursor sits in it: `openDepth` brackets
+ * are open at the cursor. For brace languages (counting the body's own `{`) the end is the closer that closes
+ * them all (kept); for Python the body is indented `bodyIndent`, and the end is the first code line indented
+ * less (cut before its line break). `lineBefore` is the cursor line's text before the cursor.
+ */
+export function methodEndIndex(
+  language: Language | undefined,
+  text: string,
+  at: { readonly openDepth: number; readonly bodyIndent: number; readonly lineBefore: string },
+): number | undefined {
+  if (language === 'python') {
+    return walkPython(
+      { language, lineBefore: at.lineBefore },
+      text,
+      (col, _start, newline) => (newline >= 0 && col < at.bodyIndent ? newline : undefined),
+      () => undefined,
+      at.openDepth,
+    );
+  }
+  const kind = classifyBraces(text);
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (kind[i] !== Kind.Code) continue;
+    const ch = text[i]!;
+    if (OPENERS.includes(ch)) depth++;
+    else if (CLOSERS.includes(ch) && --depth <= -at.openDepth) return i + 1;
+  }
+  return undefined;
 }

@@ -3,11 +3,14 @@ import {
   CompletionRequest,
   CompletionResolveRequest,
   CompletionTriggerKind,
+  DefinitionRequest,
   DidChangeTextDocumentNotification,
   DidCloseTextDocumentNotification,
   DidOpenTextDocumentNotification,
   type CompletionItem,
   type CompletionList,
+  type Location,
+  type LocationLink,
 } from 'vscode-languageserver-protocol';
 import { delay, LspConnection } from './connection.js';
 import { LspError } from './errors.js';
@@ -193,6 +196,23 @@ export class LanguageServer {
   /** Whether the running server has `path` open (a warm document: queries on it pay no first-analysis cost). */
   isOpen(path: string): boolean {
     return !!this.current?.alive && this.open.has(pathToFileURL(path).href);
+  }
+
+  /** Where the symbol at `offset` of the overlay `text` is defined (file URIs; [] when unknown). */
+  async definition(path: string, text: string, offset: number): Promise<string[]> {
+    const uri = pathToFileURL(path).href;
+    return this.locked(uri, () =>
+      this.withConnection(async (conn) => {
+        await this.sync(conn, path, uri, text);
+        const result = await conn.request(
+          DefinitionRequest.type,
+          { textDocument: { uri }, position: positionAt(text, offset) },
+          this.requestTimeoutMs,
+        );
+        const list: (Location | LocationLink)[] = result ? (Array.isArray(result) ? result : [result]) : [];
+        return list.map((l) => ('targetUri' in l ? l.targetUri : l.uri));
+      }),
+    );
   }
 
   /** Tells the server the overlay text of a file without asking anything (other files' edits matter too). */

@@ -16,6 +16,11 @@ export interface SandboxLimits {
 
 /** A program to run: files for the private work directory, and the command (run inside it as `/work`). */
 export interface SandboxJob extends SandboxLimits {
+  /**
+   * Address space to allow on top of `memoryMb` for runtimes that reserve large virtual ranges up front
+   * (V8 does, and will not start under a tight address-space cap; its heap is capped by its own flag).
+   */
+  readonly reservedMb?: number;
   readonly files: Readonly<Record<string, string>>;
   readonly command: readonly string[];
   /** Written to the program's standard input, then closed. */
@@ -61,7 +66,7 @@ export function checkSandboxTools(): void {
 export async function runSandboxed(job: SandboxJob): Promise<SandboxRun> {
   checkSandboxTools();
   const timeoutMs = job.timeoutMs ?? 5000;
-  const memoryBytes = (job.memoryMb ?? 1024) * 2 ** 20;
+  const memoryBytes = ((job.memoryMb ?? 1024) + (job.reservedMb ?? 0)) * 2 ** 20;
   const outputLimit = job.outputLimitBytes ?? 256 * 1024;
   const work = mkdtempSync(join(tmpdir(), 'lsp-codegen-sbx-'));
   try {
@@ -151,6 +156,7 @@ function classify(exitCode: number | null, signal: NodeJS.Signals | null, stderr
   if (/heap out of memory|MemoryError|Cannot allocate memory|std::bad_alloc/.test(stderr)) return 'memory';
   if (signal === 'SIGXCPU' || exitCode === 128 + 24) return 'cpu';
   if (signal) return 'signal';
-  if (exitCode !== null && exitCode > 128 && exitCode - 128 === 9) return 'signal';
+  // The sandbox's init reports a signalled child as 128 + signal.
+  if (exitCode !== null && exitCode > 128 && exitCode < 128 + 32) return 'signal';
   return 'exit';
 }

@@ -144,8 +144,9 @@ export async function runTests(program: TestProgram, limits: SandboxLimits = {})
   } else {
     const { js, error } = program.language === 'typescript' ? transpile(program.code) : { js: program.code };
     if (error) return fail(error);
-    const heapMb = Math.max(64, Math.floor((limits.memoryMb ?? 1024) / 2));
+    const heapMb = Math.max(64, Math.floor((limits.memoryMb ?? 1024) * 0.75));
     job = {
+      reservedMb: 2048, // V8's up-front virtual reservations; the heap is capped by --max-old-space-size
       files: { 'candidate.js': js },
       command: [
         process.execPath,

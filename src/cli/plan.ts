@@ -1,0 +1,86 @@
+import { Engine } from '../engine/engine.js';
+import { plan, STRATEGIES, type PlanResult } from '../planning/plan.js';
+import { loadProblems } from '../planning/problem.js';
+import { choiceFlag, numberFlag, parse, UsageError } from './args.js';
+
+export const PLAN_USAGE = `lsp-codegen plan --problems FILE [options]
+
+Generates solutions to programming problems and picks one by their public tests (run in the sandbox);
+reports the chosen program's public and hidden pass rates.
+
+  --problems FILE        problems file (JSON Lines, see fixtures/problems/)
+  --id ID                only this problem
+  --strategy S           pgtd (default: planning-guided tree search), sample (sampling + filtering),
+                         greedy, beam
+  --budget N             programs per problem (default 8; greedy makes 1)
+  --seed S               sampling seed (sample strategy)
+  --max-tokens N         tokens per program (default 192)
+  --time-limit MS        wall-clock limit per problem
+  --no-cache             PG-TD without its tree and sequence caches
+  --model DIR            model directory (default: the shipped code-lm-19m)
+  --json                 print one JSON object per problem (JSON Lines)
+  --verbose              stack traces on errors`;
+
+const OPTIONS = {
+  problems: { type: 'string' },
+  id: { type: 'string' },
+  strategy: { type: 'string' },
+  budget: { type: 'string' },
+  seed: { type: 'string' },
+  'max-tokens': { type: 'string' },
+  'time-limit': { type: 'string' },
+  'no-cache': { type: 'boolean' },
+  model: { type: 'string' },
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function line(r: PlanResult): string {
+  const pct = (x: number) => `${Math.round(x * 100)}%`;
+  const s = r.stats;
+  return `${r.problemId}: public ${pct(r.publicPassRate)}, hidden ${pct(r.hiddenPassRate)} — ${s.programsEvaluated} programs, ${s.forwardPasses} forward passes, ${(s.timeMs / 1000).toFixed(1)} s (${s.stoppedBy})`;
+}
+
+export async function planCommand(argv: string[], out: (text: string) => void): Promise<void> {
+  const { values } = parse(argv, OPTIONS);
+  if (values.help) return out(PLAN_USAGE);
+  if (!values.problems) throw new UsageError('--problems FILE is required');
+  const strategy = choiceFlag(values, 'strategy', STRATEGIES) ?? 'pgtd';
+  const options = {
+    strategy,
+    budget: numberFlag(values, 'budget', { min: 1, max: 1000, integer: true }),
+    seed: numberFlag(values, 'seed', { min: 0, max: 2 ** 31, integer: true }),
+    maxTokens: numberFlag(values, 'max-tokens', { min: 1, max: 900, integer: true }),
+    timeLimitMs: numberFlag(values, 'time-limit', { min: 1, integer: true }),
+    caches: !values['no-cache'],
+  };
+  let problems = loadProblems(values.problems);
+  if (values.id !== undefined) {
+    problems = problems.filter((p) => p.id === values.id);
+    if (problems.length === 0) throw new Error(`no problem "${values.id}" in ${values.problems}`);
+  }
+  const tty = process.stderr.isTTY === true;
+  const engine = await Engine.load({ modelDir: values.model });
+  const results: PlanResult[] = [];
+  try {
+    for (const [i, problem] of problems.entries()) {
+      const result = await plan(engine, problem, {
+        ...options,
+        onProgress: tty
+          ? (done, budget, best) =>
+              process.stderr.write(`\r\x1b[K[${i + 1}/${problems.length}] ${problem.id} ${strategy}: ${done}/${budget} programs, best public ${Math.round(best * 100)}%`)
+          : undefined,
+      });
+      if (tty) process.stderr.write('\r\x1b[K');
+      results.push(result);
+      out(values.json ? JSON.stringify(result) : line(result));
+    }
+  } finally {
+    await engine.dispose();
+  }
+  if (!values.json && results.length > 1) {
+    const mean = (f: (r: PlanResult) => number) => results.reduce((s, r) => s + f(r), 0) / results.length;
+    out(`${strategy}: ${results.length} problems, mean hidden pass rate ${(mean((r) => r.hiddenPassRate) * 100).toFixed(1)}%, solved (all hidden tests) ${results.filter((r) => r.hiddenPassRate === 1).length}`);
+  }
+}

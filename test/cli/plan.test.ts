@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../../src/engine/package-root.js';
+import { runCli } from '../helpers/cli.js';
+
+const problems = join(packageRoot(), 'fixtures', 'problems');
+const tmp = mkdtempSync(join(tmpdir(), 'lsp-codegen-plan-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('lsp-codegen run-tests', () => {
+  it('scores a correct body 100% and a wrong one below, as JSON', async () => {
+    writeFileSync(join(tmp, 'good.py'), '    return sorted(a.lower()) == sorted(b.lower())\n');
+    writeFileSync(join(tmp, 'bad.py'), '    return a == b\n');
+    const good = await runCli(['run-tests', '--problem', `${problems}/python.jsonl#py-is-anagram`, '--solution', join(tmp, 'good.py'), '--body', '--json']);
+    expect(good.code).toBe(0);
+    const out = JSON.parse(good.stdout);
+    expect(out.public.passed).toBe(out.public.total);
+    expect(out.hidden.passed).toBe(out.hidden.total);
+    const bad = await runCli(['run-tests', '--problem', `${problems}/python.jsonl#py-is-anagram`, '--solution', join(tmp, 'bad.py'), '--body']);
+    expect(bad.code).toBe(0);
+    expect(bad.stdout).toMatch(/public: 1\/2 passed/);
+    expect(bad.stdout).toMatch(/#1 fail/);
+  });
+
+  it('takes a whole program too, and reports one that does not compile', async () => {
+    writeFileSync(join(tmp, 'whole.ts'), 'export function gcd(a: number, b: number): number { return b === 0 ? a : gcd(b, a % b); }\n');
+    const r = await runCli(['run-tests', '--problem', `${problems}/typescript.jsonl#ts-gcd`, '--solution', join(tmp, 'whole.ts')]);
+    expect(r.stdout).toMatch(/public: 2\/2 passed/);
+    writeFileSync(join(tmp, 'broken.ts'), 'export function gcd(a: number { return');
+    const broken = await runCli(['run-tests', '--problem', `${problems}/typescript.jsonl#ts-gcd`, '--solution', join(tmp, 'broken.ts')]);
+    expect(broken.stdout).toMatch(/public: 0\/2 passed \(does not load: syntax error/);
+  });
+
+  it('missing files and unknown ids are clear errors', async () => {
+    const r = await runCli(['run-tests', '--problem', `${problems}/python.jsonl#nope`, '--solution', join(tmp, 'good.py')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no problem "nope"/);
+    expect((await runCli(['run-tests', '--problem', `${problems}/python.jsonl#py-median`])).code).toBe(2);
+  });
+});
+
+describe('lsp-codegen plan', () => {
+  it('plans one problem with PG-TD and reports pass rates and stats as JSON', async () => {
+    const r = await runCli(['plan', '--problems', `${problems}/python.jsonl`, '--id', 'py-is-anagram', '--budget', '3', '--json'], undefined, 120_000);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ problemId: 'py-is-anagram', strategy: 'pgtd' });
+    expect(out.program.startsWith('def is_anagram(a: str, b: str) -> bool:')).toBe(true);
+    expect(out.stats.programsEvaluated).toBeLessThanOrEqual(3);
+    expect(out.stats.forwardPasses).toBeGreaterThan(0);
+    expect(out.publicPassRate).toBeGreaterThanOrEqual(0);
+    expect(out.hiddenPassRate).toBeGreaterThanOrEqual(0);
+  });
+
+  it('runs a baseline strategy and rejects bad flags', async () => {
+    const r = await runCli(['plan', '--problems', `${problems}/typescript.jsonl`, '--id', 'ts-gcd', '--strategy', 'greedy']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ts-gcd: public \d+%, hidden \d+% — 1 programs/);
+    expect((await runCli(['plan', '--problems', `${problems}/typescript.jsonl`, '--strategy', 'magic'])).code).toBe(2);
+    const missing = await runCli(['plan', '--problems', join(tmp, 'none.jsonl')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/cannot read problems file/);
+  });
+});

@@ -1,0 +1,102 @@
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/engine.js';
+import { packageRoot } from '../../src/engine/package-root.js';
+import { buildDataset, type DatasetSite } from '../../src/eval/dataset.js';
+import { writeReport } from '../../src/eval/report.js';
+import { parseConfigs, readRecords, runEvaluation } from '../../src/eval/run.js';
+import { ServerPool } from '../../src/lsp/pool.js';
+import { PY_PROJECT, TS_PROJECT } from '../helpers/fixtures.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'lsp-codegen-eval-'));
+const pool = new ServerPool({ idleMs: 0 });
+let engine: Engine;
+let tsSites: DatasetSite[];
+let pySites: DatasetSite[];
+
+beforeAll(async () => {
+  engine = await Engine.load();
+  tsSites = (await buildDataset(TS_PROJECT, pool)).sites;
+  pySites = (await buildDataset(PY_PROJECT, pool)).sites;
+}, 300_000);
+
+afterAll(async () => {
+  await pool.dispose();
+  await engine?.dispose();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('eval build (real language servers)', () => {
+  it('keeps only dereferences whose member is defined in another file or a library', async () => {
+    expect(tsSites.length).toBeGreaterThan(10);
+    expect(pySites.length).toBeGreaterThan(5);
+    for (const site of [...tsSites, ...pySites]) {
+      const file = join(site.repo, site.file);
+      const text = site.prompt + site.target + site.after;
+      expect(text).toBe(readFileSync(file, 'utf8'));
+      expect(site.prompt.endsWith('.')).toBe(true);
+      expect(site.target.startsWith(site.member)).toBe(true);
+      const where = await pool.server(site.repo, site.language).definition(file, text, site.dot + 1);
+      expect(where.some((u) => u.endsWith(site.file))).toBe(false);
+    }
+    // In OrderService.order, `this.customers` is a field of the same class (local, left out) while
+    // `this.customers.get` is Repository's, from another file (kept).
+    const service = tsSites.filter((s) => s.file === 'src/services/order-service.ts').map((s) => s.member);
+    expect(service).not.toContain('customers');
+    expect(service).toContain('get');
+  });
+
+  it('reports and skips files that already have type errors', async () => {
+    const repo = join(tmp, 'broken-repo');
+    cpSync(TS_PROJECT, repo, { recursive: true });
+    symlinkSync(join(packageRoot(), 'node_modules'), join(repo, 'node_modules')); // @types/node, as in the fixture's place
+    writeFileSync(join(repo, 'src/util/format.ts'), readFileSync(join(repo, 'src/util/format.ts'), 'utf8') + '\nexport const broken: number = "text";\n');
+    const report = await buildDataset(repo, pool, { maxSites: 5, seed: 3 });
+    expect(report.skippedFiles).toEqual([{ file: 'src/util/format.ts', errors: 1 }]);
+    expect(report.sites.every((s) => s.file !== 'src/util/format.ts')).toBe(true);
+    expect(report.sites.length).toBe(5);
+  });
+});
+
+describe('eval run and report (real model)', () => {
+  it('scores every configuration, resumes after an interruption, and writes the reports', async () => {
+    const sites = [...tsSites.slice(0, 3), ...pySites.slice(0, 2)];
+    const out = join(tmp, 'run');
+    const configs = parseConfigs('greedy,greedy+mgd,sample+mgd');
+    const first = await runEvaluation(engine, pool, sites, out, { configs, samples: 2, maxTokens: 48 });
+    expect(first).toHaveLength(sites.length * (1 + 1 + 2));
+    for (const r of first) {
+      expect(r.nim === 0 || r.nim === 1).toBe(true);
+      expect(r.ism).toBeGreaterThanOrEqual(0);
+      expect(r.pm).toBeLessThanOrEqual(1);
+      expect(typeof r.compiles).toBe('boolean');
+    }
+    // With the monitor, the member written after the dot is always one the server allows, so no
+    // "does not exist" error appears in the spliced file.
+    for (const r of first.filter((x) => x.config.endsWith('+mgd'))) {
+      expect(r.newErrors.some((e) => /^TS(2339|2551) /.test(e) || /Cannot access attribute/.test(e))).toBe(false);
+    }
+    // Interrupted: keep two records and half a line; the rerun does exactly the missing ones.
+    const file = join(out, 'results.jsonl');
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    writeFileSync(file, `${lines[0]}\n${lines[1]}\n${lines[2]!.slice(0, 20)}`);
+    expect(readRecords(out)).toHaveLength(2);
+    const again = await runEvaluation(engine, pool, sites, out, { configs, samples: 2, maxTokens: 48 });
+    expect(again).toHaveLength(first.length - 2);
+    expect(await runEvaluation(engine, pool, sites, out, { configs, samples: 2, maxTokens: 48 })).toHaveLength(0);
+
+    const { summaries, markdown } = writeReport(out, readRecords(out));
+    expect(summaries.map((s) => [s.config, s.sites, s.n])).toEqual([
+      ['greedy', 5, 1],
+      ['greedy+mgd', 5, 1],
+      ['sample+mgd', 5, 2],
+    ]);
+    expect(markdown).toMatch(/\| configuration \| sites \| n \| CR@1 \| NIM@1 \| ISM@1 \| PM@1 \|/);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<svg');
+    expect(html.match(/<details>/g)).toHaveLength(5);
+    expect(existsSync(join(out, 'report.md'))).toBe(true);
+  }, 600_000);
+});
