@@ -12,37 +12,30 @@ function table(title: string, rows: readonly BenchRow[]): string {
   return lines.join('\n');
 }
 
+/** The parts of `npm run bench`, each a list of tables; `npm run bench -- NAME` runs one. */
+const PARTS: Record<string, (engine: Engine) => Promise<[string, BenchRow[]][]>> = {
+  model: async (e) => [['Model runtime (code-lm-19m, ONNX Runtime CPU)', await benchModel(e)]],
+  mgd: async (e) => [
+    ['Monitor masks (vocabulary trie vs a naive scan of the vocabulary)', await benchMasks(e)],
+    ['Monitor-guided decoding on the fixture sites (same model, same run)', await benchMgd(e)],
+  ],
+  planning: async (e) => [['Planning on the fixture problems (same program budget, same run)', await benchPlanning(e)]],
+  lsp: async () => [['Language servers (member query on the fixture projects)', await benchLsp()]],
+};
+
 async function main(): Promise<void> {
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  process.stdout.write(`Machine: ${machine}\nDate: ${new Date().toISOString().slice(0, 10)}\n\n`);
   const only = process.argv[2];
-  if (!only || only === 'model') {
-    const engine = await Engine.load();
+  if (only !== undefined && !(only in PARTS)) throw new Error(`unknown part "${only}" (${Object.keys(PARTS).join(', ')})`);
+  process.stdout.write(`Machine: ${machine}\nDate: ${new Date().toISOString().slice(0, 10)}\n\n`);
+  for (const [name, part] of Object.entries(PARTS)) {
+    if (only && only !== name) continue;
+    const engine = await Engine.load(); // a fresh session per part
     try {
-      process.stdout.write(table('Model runtime (code-lm-19m, ONNX Runtime CPU)', await benchModel(engine)) + '\n\n');
+      for (const [title, rows] of await part(engine)) process.stdout.write(table(title, rows) + '\n\n');
     } finally {
       await engine.dispose();
     }
-  }
-  if (!only || only === 'mgd') {
-    const engine = await Engine.load();
-    try {
-      process.stdout.write(table('Monitor masks (vocabulary trie vs a naive scan of the vocabulary)', await benchMasks(engine)) + '\n\n');
-      process.stdout.write(table('Monitor-guided decoding on the fixture sites (same model, same run)', await benchMgd(engine)) + '\n\n');
-    } finally {
-      await engine.dispose();
-    }
-  }
-  if (!only || only === 'planning') {
-    const engine = await Engine.load();
-    try {
-      process.stdout.write(table('Planning on the fixture problems (same program budget, same run)', await benchPlanning(engine)) + '\n\n');
-    } finally {
-      await engine.dispose();
-    }
-  }
-  if (!only || only === 'lsp') {
-    process.stdout.write(table('Language servers (member query on the fixture projects)', await benchLsp()) + '\n\n');
   }
 }
 

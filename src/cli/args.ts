@@ -7,6 +7,13 @@ export class UsageError extends Error {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** Flags every command takes: `--json`, `--verbose` (stack traces on errors), `--help`. */
+export const COMMON_OPTIONS = {
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 /** Parses `argv` strictly against `options`; unknown flags and missing values are usage errors. */
 export function parse<O extends Options>(
   argv: string[],

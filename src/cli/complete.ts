@@ -3,7 +3,7 @@ import { completeInDocument } from '../engine/document-completion.js';
 import { DEFAULT_MAX_TOKENS, Engine } from '../engine/engine.js';
 import { ServerPool } from '../lsp/pool.js';
 import { SERVER_IDS, type ServerId } from '../lsp/servers.js';
-import { choiceFlag, numberFlag, parse } from './args.js';
+import { COMMON_OPTIONS, choiceFlag, numberFlag, parse } from './args.js';
 import { resolvePosition } from './position.js';
 
 export const COMPLETE_USAGE = `lsp-codegen complete --workspace DIR --at FILE:LINE:COL [options]
@@ -39,9 +39,7 @@ const OPTIONS = {
   server: { type: 'string' },
   'budget-ms': { type: 'string' },
   fim: { type: 'string' },
-  json: { type: 'boolean' },
-  verbose: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+  ...COMMON_OPTIONS,
 } as const;
 
 export async function completeCommand(argv: string[], out: (text: string) => void): Promise<void> {

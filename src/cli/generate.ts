@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { STOP_MODES } from '../decode/stop-modes.js';
 import { DEFAULT_MAX_TOKENS, Engine } from '../engine/engine.js';
-import { choiceFlag, numberFlag, parse, UsageError } from './args.js';
+import { COMMON_OPTIONS, choiceFlag, numberFlag, parse, UsageError } from './args.js';
 
 export const GENERATE_USAGE = `lsp-codegen generate [options]
 
@@ -41,9 +41,7 @@ const OPTIONS = {
   'repetition-penalty': { type: 'string' },
   'no-repeat-ngram': { type: 'string' },
   threads: { type: 'string' },
-  json: { type: 'boolean' },
-  verbose: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+  ...COMMON_OPTIONS,
 } as const;
 
 async function readStdin(): Promise<string> {

@@ -1,6 +1,6 @@
 import { ServerPool } from '../lsp/pool.js';
 import { SERVER_IDS, type ServerId } from '../lsp/servers.js';
-import { choiceFlag, numberFlag, parse } from './args.js';
+import { COMMON_OPTIONS, choiceFlag, numberFlag, parse } from './args.js';
 import { resolvePosition } from './position.js';
 
 export const MEMBERS_USAGE = `lsp-codegen members --workspace DIR --at FILE:LINE:COL [options]
@@ -24,9 +24,7 @@ const OPTIONS = {
   server: { type: 'string' },
   signatures: { type: 'boolean' },
   timeout: { type: 'string' },
-  json: { type: 'boolean' },
-  verbose: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+  ...COMMON_OPTIONS,
 } as const;
 
 export async function membersCommand(argv: string[], out: (text: string) => void): Promise<void> {

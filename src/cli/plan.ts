@@ -1,7 +1,7 @@
 import { Engine } from '../engine/engine.js';
 import { plan, STRATEGIES, type PlanResult } from '../planning/plan.js';
 import { loadProblems } from '../planning/problem.js';
-import { choiceFlag, numberFlag, parse, UsageError } from './args.js';
+import { COMMON_OPTIONS, choiceFlag, numberFlag, parse, UsageError } from './args.js';
 
 export const PLAN_USAGE = `lsp-codegen plan --problems FILE [options]
 
@@ -31,9 +31,7 @@ const OPTIONS = {
   'time-limit': { type: 'string' },
   'no-cache': { type: 'boolean' },
   model: { type: 'string' },
-  json: { type: 'boolean' },
-  verbose: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+  ...COMMON_OPTIONS,
 } as const;
 
 function line(r: PlanResult): string {

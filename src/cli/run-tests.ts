@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { loadProblem } from '../planning/problem.js';
 import { runTests, type TestRunResult } from '../sandbox/test-runner.js';
-import { numberFlag, parse, UsageError } from './args.js';
+import { COMMON_OPTIONS, numberFlag, parse, UsageError } from './args.js';
 
 export const RUN_TESTS_USAGE = `lsp-codegen run-tests --problem FILE[#ID] --solution FILE [options]
 
@@ -21,9 +21,7 @@ const OPTIONS = {
   solution: { type: 'string' },
   body: { type: 'boolean' },
   timeout: { type: 'string' },
-  json: { type: 'boolean' },
-  verbose: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+  ...COMMON_OPTIONS,
 } as const;
 
 function summary(name: string, r: TestRunResult): string {

@@ -79,16 +79,22 @@ function bracesStatementStop(context: StopContext, text: string): number | undef
   return undefined;
 }
 
-function bracesBlockStop(context: StopContext, text: string): number | undefined {
+/** Index of the closer (in code) that closes `open` brackets open before `text` starts, or undefined. */
+function closingIndex(text: string, open: number): number | undefined {
   const kind = classifyBraces(text);
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     if (kind[i] !== Kind.Code) continue;
     const ch = text[i]!;
     if (OPENERS.includes(ch)) depth++;
-    else if (CLOSERS.includes(ch) && --depth < 0) return context.excludeClosing ? i : i + 1;
+    else if (CLOSERS.includes(ch) && --depth <= -open) return i;
   }
   return undefined;
+}
+
+function bracesBlockStop(context: StopContext, text: string): number | undefined {
+  const closer = closingIndex(text, 1);
+  return closer === undefined ? undefined : context.excludeClosing ? closer : closer + 1;
 }
 
 /**
@@ -228,13 +234,6 @@ export function methodEndIndex(
       at.openDepth,
     );
   }
-  const kind = classifyBraces(text);
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    if (kind[i] !== Kind.Code) continue;
-    const ch = text[i]!;
-    if (OPENERS.includes(ch)) depth++;
-    else if (CLOSERS.includes(ch) && --depth <= -at.openDepth) return i + 1;
-  }
-  return undefined;
+  const closer = closingIndex(text, at.openDepth);
+  return closer === undefined ? undefined : closer + 1;
 }

@@ -17,6 +17,8 @@ export interface ConfigSummary {
   readonly meanLatencyMs: number;
   readonly triggers: number;
   readonly degradedTriggers: number;
+  /** Undefined for results written before timeouts were recorded. */
+  readonly timeouts: number | undefined;
 }
 
 const valueOf = (r: EvalRecord, m: Metric) => (m === 'cr' ? (r.compiles ? 1 : 0) : r[m]);
@@ -46,6 +48,7 @@ export function summarize(records: readonly EvalRecord[]): ConfigSummary[] {
       meanLatencyMs: mine.reduce((s, r) => s + r.latencyMs, 0) / mine.length,
       triggers: mine.reduce((s, r) => s + r.triggers, 0),
       degradedTriggers: mine.reduce((s, r) => s + r.degradedTriggers, 0),
+      timeouts: mine.some((r) => r.timeouts !== undefined) ? mine.reduce((s, r) => s + (r.timeouts ?? 0), 0) : undefined,
     };
   });
 }
@@ -54,7 +57,7 @@ const pct = (x: number | undefined) => (x === undefined ? '–' : x.toFixed(1));
 
 /** The summary as a Markdown table: score@1 and score@n of each metric. */
 export function markdownTable(summaries: readonly ConfigSummary[]): string {
-  const head = ['configuration', 'sites', 'n', ...METRICS.map((m) => `${LABEL[m]}@1`), ...METRICS.map((m) => `${LABEL[m]}@n`), 'mean latency', 'degraded triggers'];
+  const head = ['configuration', 'sites', 'n', ...METRICS.map((m) => `${LABEL[m]}@1`), ...METRICS.map((m) => `${LABEL[m]}@n`), 'mean latency', 'degraded / triggers (timeouts)'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const s of summaries) {
     lines.push(
@@ -65,7 +68,7 @@ export function markdownTable(summaries: readonly ConfigSummary[]): string {
         ...METRICS.map((m) => pct(s.atK[m][0])),
         ...METRICS.map((m) => pct(s.atK[m][s.n - 1])),
         `${Math.round(s.meanLatencyMs)} ms`,
-        `${s.degradedTriggers} / ${s.triggers}`,
+        `${s.degradedTriggers} / ${s.triggers} (${s.timeouts ?? '–'})`,
       ].join(' | ')} |`,
     );
   }

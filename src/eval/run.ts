@@ -46,7 +46,10 @@ export interface EvalRecord {
   readonly pm: number;
   readonly latencyMs: number;
   readonly triggers: number;
+  /** Triggers left unconstrained: the server had no members (an `any` receiver, broken code), failed or was late. */
   readonly degradedTriggers: number;
+  /** Of those, the ones that ran out of the time budget. */
+  readonly timeouts?: number;
 }
 
 export interface RunOptions {
@@ -170,6 +173,7 @@ export async function runEvaluation(engine: Engine, pool: ServerPool, sites: rea
       latencyMs,
       triggers: result.monitor.triggers.length,
       degradedTriggers: result.monitor.triggers.filter((t) => t.degraded).length,
+      timeouts: result.monitor.triggers.filter((t) => t.reason === 'timeout').length,
     };
     if (site.language === 'python') {
       pendingPython.push({ record, site, variant });

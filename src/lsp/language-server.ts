@@ -173,22 +173,29 @@ export class LanguageServer {
    * on anything else between the didChange and the request, so the server answers for exactly this text).
    */
   async completion(path: string, text: string, offset: number, triggerCharacter?: string): Promise<CompletionAnswer> {
+    return this.atPosition(path, text, async (conn, uri) => {
+      const result = await conn.request(
+        CompletionRequest.type,
+        {
+          textDocument: { uri },
+          position: positionAt(text, offset),
+          context: triggerCharacter
+            ? { triggerKind: CompletionTriggerKind.TriggerCharacter, triggerCharacter }
+            : { triggerKind: CompletionTriggerKind.Invoked },
+        },
+        this.requestTimeoutMs,
+      );
+      return normalizeList(result);
+    });
+  }
+
+  /** Runs `ask` on the connection once the server's copy of `path` is `text`, serialized per document. */
+  private atPosition<T>(path: string, text: string, ask: (conn: LspConnection, uri: string) => Promise<T>): Promise<T> {
     const uri = pathToFileURL(path).href;
     return this.locked(uri, () =>
       this.withConnection(async (conn) => {
         await this.sync(conn, path, uri, text);
-        const result = await conn.request(
-          CompletionRequest.type,
-          {
-            textDocument: { uri },
-            position: positionAt(text, offset),
-            context: triggerCharacter
-              ? { triggerKind: CompletionTriggerKind.TriggerCharacter, triggerCharacter }
-              : { triggerKind: CompletionTriggerKind.Invoked },
-          },
-          this.requestTimeoutMs,
-        );
-        return normalizeList(result);
+        return ask(conn, uri);
       }),
     );
   }
@@ -200,25 +207,16 @@ export class LanguageServer {
 
   /** Where the symbol at `offset` of the overlay `text` is defined (file URIs; [] when unknown). */
   async definition(path: string, text: string, offset: number): Promise<string[]> {
-    const uri = pathToFileURL(path).href;
-    return this.locked(uri, () =>
-      this.withConnection(async (conn) => {
-        await this.sync(conn, path, uri, text);
-        const result = await conn.request(
-          DefinitionRequest.type,
-          { textDocument: { uri }, position: positionAt(text, offset) },
-          this.requestTimeoutMs,
-        );
-        const list: (Location | LocationLink)[] = result ? (Array.isArray(result) ? result : [result]) : [];
-        return list.map((l) => ('targetUri' in l ? l.targetUri : l.uri));
-      }),
-    );
+    return this.atPosition(path, text, async (conn, uri) => {
+      const result = await conn.request(DefinitionRequest.type, { textDocument: { uri }, position: positionAt(text, offset) }, this.requestTimeoutMs);
+      const list: (Location | LocationLink)[] = result ? (Array.isArray(result) ? result : [result]) : [];
+      return list.map((l) => ('targetUri' in l ? l.targetUri : l.uri));
+    });
   }
 
   /** Tells the server the overlay text of a file without asking anything (other files' edits matter too). */
   async setDocument(path: string, text: string): Promise<void> {
-    const uri = pathToFileURL(path).href;
-    await this.locked(uri, () => this.withConnection((conn) => this.sync(conn, path, uri, text)));
+    await this.atPosition(path, text, async () => undefined);
   }
 
   /** `completionItem/resolve` (details such as signatures). */
