@@ -77,8 +77,10 @@ describe('degraded monitoring (real model, real servers)', () => {
       };
     });
     expect(result.completion.length).toBeGreaterThan(0);
-    expect(report.triggers.every((t) => t.degraded && t.reason === 'timeout')).toBe(true);
+    // Nothing a hung server "answers" constrains the text: every trigger is degraded, the first by the budget.
     expect(report.triggers.length).toBeGreaterThan(0);
+    expect(report.triggers.map((t) => t.degraded)).toEqual(report.triggers.map(() => true));
+    expect(report.triggers[0]!.reason).toBe('timeout');
     expect(ms).toBeLessThan(5_000);
     process.kill(stoppedPid!, 'SIGKILL');
   });
