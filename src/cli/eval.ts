@@ -13,7 +13,7 @@ PragmaticCode-style evaluation of monitor-guided decoding.
   eval build --repo DIR --out dataset.jsonl [--max-sites N] [--seed S]
       Dereference sites inside non-trivial methods of a repository that type-checks (files with errors
       are reported and skipped) whose member is defined in another file or a library.
-  eval run --dataset FILE --out DIR [--configs LIST] [--samples N] [--model DIR] [--max-tokens N]
+  eval run --dataset FILE --out DIR [--configs LIST] [--samples N] [--model DIR] [--max-tokens N] [--budget-ms MS]
       Generates for every site and configuration (${CONFIG_NAMES.join(', ')}; default all),
       cuts at the end of the method, splices into the file and scores CR, NIM, ISM, PM and latency.
       Resumable: results are appended to DIR/results.jsonl and a rerun skips finished items.
@@ -29,6 +29,7 @@ const RUN = {
   samples: { type: 'string' },
   model: { type: 'string' },
   'max-tokens': { type: 'string' },
+  'budget-ms': { type: 'string' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -101,11 +102,12 @@ export async function evalCommand(argv: string[], out: (text: string) => void): 
     }
     const samples = numberFlag(values, 'samples', { min: 1, max: 100, integer: true }) ?? 4;
     const maxTokens = numberFlag(values, 'max-tokens', { min: 1, max: 900, integer: true });
+    const budgetMs = numberFlag(values, 'budget-ms', { min: 1, integer: true });
     const sites = readDataset(values.dataset);
     const engine = await Engine.load({ modelDir: values.model });
     const pool = new ServerPool({ idleMs: 0 });
     try {
-      const written = await runEvaluation(engine, pool, sites, values.out, { configs, samples, maxTokens, onProgress: progress(), log });
+      const written = await runEvaluation(engine, pool, sites, values.out, { configs, samples, maxTokens, budgetMs, onProgress: progress(), log });
       out(`${written.length} new results in ${values.out}/results.jsonl (${readRecords(values.out).length} in all)`);
     } finally {
       await Promise.all([pool.dispose(), engine.dispose()]);

@@ -58,6 +58,8 @@ export interface RunOptions {
   readonly samples: number;
   readonly temperature?: number;
   readonly maxTokens?: number;
+  /** Per-trigger wait for the language server (default 300 ms). */
+  readonly budgetMs?: number;
   readonly onProgress?: (done: number, total: number) => void;
   readonly log?: (line: string) => void;
 }
@@ -150,6 +152,7 @@ export async function runEvaluation(engine: Engine, pool: ServerPool, sites: rea
       offset: site.prompt.length,
       maxTokens: options.maxTokens ?? 128,
       monitor: config.mgd,
+      budgetMs: options.budgetMs,
       temperature: config.sampling ? (options.temperature ?? 0.8) : 0,
       topP: config.sampling ? 0.95 : undefined,
       seed: config.sampling ? sample + 1 : undefined,

@@ -5,7 +5,7 @@ import { PY_PROJECT, TS_PROJECT } from '../helpers/fixtures.js';
 describe('lsp-codegen complete', () => {
   it('completes at a dereference with the monitor and reports its triggers as JSON', async () => {
     // src/services/order-service.ts:37:14 is right after `customer.`
-    const r = await runCli(['complete', '--workspace', TS_PROJECT, '--at', 'src/services/order-service.ts:37:14', '--max-tokens', '16', '--json']);
+    const r = await runCli(['complete', '--workspace', TS_PROJECT, '--at', 'src/services/order-service.ts:37:14', '--max-tokens', '16', '--budget-ms', '3000', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);

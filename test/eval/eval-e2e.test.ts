@@ -65,7 +65,7 @@ describe('eval run and report (real model)', () => {
     const sites = [...tsSites.slice(0, 3), ...pySites.slice(0, 2)];
     const out = join(tmp, 'run');
     const configs = parseConfigs('greedy,greedy+mgd,sample+mgd');
-    const first = await runEvaluation(engine, pool, sites, out, { configs, samples: 2, maxTokens: 48 });
+    const first = await runEvaluation(engine, pool, sites, out, { configs, samples: 2, maxTokens: 48, budgetMs: 3000 });
     expect(first).toHaveLength(sites.length * (1 + 1 + 2));
     for (const r of first) {
       expect(r.nim === 0 || r.nim === 1).toBe(true);
@@ -83,9 +83,9 @@ describe('eval run and report (real model)', () => {
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     writeFileSync(file, `${lines[0]}\n${lines[1]}\n${lines[2]!.slice(0, 20)}`);
     expect(readRecords(out)).toHaveLength(2);
-    const again = await runEvaluation(engine, pool, sites, out, { configs, samples: 2, maxTokens: 48 });
+    const again = await runEvaluation(engine, pool, sites, out, { configs, samples: 2, maxTokens: 48, budgetMs: 3000 });
     expect(again).toHaveLength(first.length - 2);
-    expect(await runEvaluation(engine, pool, sites, out, { configs, samples: 2, maxTokens: 48 })).toHaveLength(0);
+    expect(await runEvaluation(engine, pool, sites, out, { configs, samples: 2, maxTokens: 48, budgetMs: 3000 })).toHaveLength(0);
 
     const { summaries, markdown } = writeReport(out, readRecords(out));
     expect(summaries.map((s) => [s.config, s.sites, s.n])).toEqual([

@@ -28,7 +28,9 @@ beforeAll(async () => {
   for (const site of sites) {
     const doc = siteDocument(site, FIXTURES);
     const legal = (await pool.members(doc.workspace, { file: doc.file, text: doc.text, offset: doc.offset })).members.map((m) => m.name);
-    const base = { ...doc, maxTokens: 40, stopMode: 'statement' as const };
+    // A generous per-trigger budget: this test is about what the monitor allows, not about latency (the
+    // suite runs two files at once on two cores).
+    const base = { ...doc, maxTokens: 40, stopMode: 'statement' as const, budgetMs: 3000 };
     const withMonitor = await completeInDocument(engine, pool, { ...base, monitor: true });
     const without = await completeInDocument(engine, pool, { ...base, monitor: false });
     const insert = (c: string) => doc.text.slice(0, doc.offset) + c + doc.text.slice(doc.offset);
