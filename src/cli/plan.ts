@@ -1,7 +1,9 @@
 import { Engine } from '../engine/engine.js';
+import { ServerPool } from '../lsp/pool.js';
 import { plan, STRATEGIES, type PlanResult } from '../planning/plan.js';
 import { loadProblems } from '../planning/problem.js';
 import { COMMON_OPTIONS, choiceFlag, numberFlag, parse, UsageError } from './args.js';
+import { resolveWorkspace } from './position.js';
 
 export const PLAN_USAGE = `lsp-codegen plan --problems FILE [options]
 
@@ -17,6 +19,8 @@ reports the chosen program's public and hidden pass rates.
   --max-tokens N         tokens per program (default 192)
   --time-limit MS        wall-clock limit per problem
   --no-cache             PG-TD without its tree and sequence caches
+  --workspace DIR        guide generation with the monitors: each program is an in-memory file at the
+                         problem's path in DIR, checked by its language server
   --model DIR            model directory (default: the shipped code-lm-19m)
   --json                 print one JSON object per problem (JSON Lines)
   --verbose              stack traces on errors`;
@@ -30,6 +34,7 @@ const OPTIONS = {
   'max-tokens': { type: 'string' },
   'time-limit': { type: 'string' },
   'no-cache': { type: 'boolean' },
+  workspace: { type: 'string' },
   model: { type: 'string' },
   ...COMMON_OPTIONS,
 } as const;
@@ -59,12 +64,15 @@ export async function planCommand(argv: string[], out: (text: string) => void): 
     if (problems.length === 0) throw new Error(`no problem "${values.id}" in ${values.problems}`);
   }
   const tty = process.stderr.isTTY === true;
+  const workspace = values.workspace === undefined ? undefined : resolveWorkspace(values.workspace);
   const engine = await Engine.load({ modelDir: values.model });
+  const pool = workspace ? new ServerPool({ idleMs: 0 }) : undefined;
   const results: PlanResult[] = [];
   try {
     for (const [i, problem] of problems.entries()) {
       const result = await plan(engine, problem, {
         ...options,
+        monitor: pool && workspace ? { pool, workspace } : undefined,
         onProgress: tty
           ? (done, budget, best) =>
               process.stderr.write(`\r\x1b[K[${i + 1}/${problems.length}] ${problem.id} ${strategy}: ${done}/${budget} programs, best public ${Math.round(best * 100)}%`)
@@ -75,7 +83,7 @@ export async function planCommand(argv: string[], out: (text: string) => void): 
       out(values.json ? JSON.stringify(result) : line(result));
     }
   } finally {
-    await engine.dispose();
+    await Promise.all([engine.dispose(), pool?.dispose()]);
   }
   if (!values.json && results.length > 1) {
     const mean = (f: (r: PlanResult) => number) => results.reduce((s, r) => s + f(r), 0) / results.length;

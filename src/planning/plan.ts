@@ -1,7 +1,13 @@
 import { beamSearch } from '../decode/beam.js';
 import { CountingModel } from '../decode/counting-model.js';
 import { generate, type DecodeOptions } from '../decode/generate.js';
+import { join } from 'node:path';
+import { lspOracle } from '../engine/document-completion.js';
 import type { Engine } from '../engine/engine.js';
+import type { ServerPool } from '../lsp/pool.js';
+import { DereferenceMonitor } from '../monitor/dereference-monitor.js';
+import type { MonitorReport } from '../monitor/types.js';
+import { monitorVocab } from '../monitor/vocab.js';
 import { limitConcurrency } from '../sandbox/limit-concurrency.js';
 import { runTests } from '../sandbox/test-runner.js';
 import { LmPolicy } from './lm-policy.js';
@@ -29,6 +35,11 @@ export interface PlanOptions {
   /** Sandbox wall-clock limit per test run (default 5000 ms). */
   readonly testTimeoutMs?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Guide generation with the monitors: the program is written as `problem.path` inside this workspace (as an
+   * in-memory document) and identifiers after a dot are constrained to what its language server allows.
+   */
+  readonly monitor?: { readonly pool: ServerPool; readonly workspace: string; readonly budgetMs?: number };
   /** Progress: programs made so far and the best public-test score. */
   readonly onProgress?: (done: number, budget: number, best: number) => void;
 }
@@ -49,6 +60,8 @@ export interface PlanResult {
     readonly sequenceCacheHits: number;
     readonly rewardCacheHits: number;
     readonly stoppedBy: StopReason | 'done';
+    /** Monitor triggers on the chosen program (with `monitor`). */
+    readonly monitor?: MonitorReport;
     readonly timeMs: number;
   };
 }
@@ -68,6 +81,17 @@ export async function plan(engine: Engine, problem: Problem, options: PlanOption
   const maxTokens = options.maxTokens ?? 192;
   const input = { prefix: problem.prompt, path: problem.path };
   const prompt = engine.prompt(input, maxTokens);
+  let monitor: DereferenceMonitor | undefined;
+  if (options.monitor) {
+    const file = join(options.monitor.workspace, problem.path);
+    await options.monitor.pool.warmUp(options.monitor.workspace, file, problem.prompt);
+    monitor = new DereferenceMonitor(
+      { before: problem.prompt, after: '', language: problem.language, healed: prompt.healed },
+      lspOracle(options.monitor.pool, options.monitor.workspace, file),
+      monitorVocab(engine.tokenizer),
+      { budgetMs: options.monitor.budgetMs },
+    );
+  }
   const decode: DecodeOptions = {
     maxTokens,
     eosIds: engine.eosIds,
@@ -75,6 +99,7 @@ export async function plan(engine: Engine, problem: Problem, options: PlanOption
     stopContext: engine.stopContext(input),
     forcedPrefix: prompt.healed,
     signal: options.signal,
+    processors: monitor ? [monitor] : undefined,
   };
   const limits = { timeoutMs: options.testTimeoutMs ?? 5000 };
   const score = (program: string, tests: readonly string[]) =>
@@ -137,12 +162,18 @@ export async function plan(engine: Engine, problem: Problem, options: PlanOption
     };
   }
   const hidden = problem.hiddenTests.length ? await score(best.program, problem.hiddenTests) : 0;
+  const monitorReport = monitor ? await monitor.report(best.program.slice(problem.prompt.length)) : undefined;
   return {
     problemId: problem.id,
     strategy: options.strategy,
     program: best.program,
     publicPassRate: best.reward,
     hiddenPassRate: hidden,
-    stats: { ...stats, forwardPasses: model.calls, timeMs: Math.round(performance.now() - started) },
+    stats: {
+      ...stats,
+      forwardPasses: model.calls,
+      timeMs: Math.round(performance.now() - started),
+      ...(monitorReport ? { monitor: monitorReport } : {}),
+    },
   };
 }
