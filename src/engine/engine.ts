@@ -65,13 +65,15 @@ export class Engine {
   static async load(options: EngineOptions = {}): Promise<Engine> {
     const dir = options.modelDir ?? defaultModelDir();
     const model = await CausalLM.load(dir, options);
-    const tokenizer = Tokenizer.load(dir);
-    if (tokenizer.size > model.spec.vocabSize) {
-      await model.dispose();
-      throw new ModelError(
-        'config-mismatch',
-        `tokenizer has ${tokenizer.size} tokens but the model's vocabulary is ${model.spec.vocabSize}`,
-      );
+    let tokenizer: Tokenizer;
+    try {
+      tokenizer = Tokenizer.load(dir);
+      if (tokenizer.size > model.spec.vocabSize) {
+        throw new ModelError('config-mismatch', `tokenizer has ${tokenizer.size} tokens but the model's vocabulary is ${model.spec.vocabSize}`);
+      }
+    } catch (e) {
+      await model.dispose(); // do not leak the session of a model that cannot be used
+      throw e;
     }
     const eos = [...new Set([...model.spec.eosTokenIds, ...tokenizer.eosTokenIds])];
     return new Engine(model, tokenizer, detectPromptFormat(tokenizer), eos);
