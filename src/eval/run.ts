@@ -7,7 +7,7 @@ import type { ServerPool } from '../lsp/pool.js';
 import type { DatasetSite } from './dataset.js';
 import { scoreGeneration } from './metrics.js';
 import { TsProject } from './ts-project.js';
-import { typecheckVariants } from './typecheck.js';
+import { typecheckPythonVariants } from './typecheck.js';
 
 /** An evaluation configuration: decoding (greedy or sampling) with or without the monitor. */
 export interface EvalConfig {
@@ -109,7 +109,8 @@ export async function runEvaluation(engine: Engine, pool: ServerPool, sites: rea
   const resultsFile = join(out, 'results.jsonl');
   const done = new Set(readRecords(out).map((r) => key(r.site, r.config, r.sample)));
   // An interrupted write can leave half a line: end it, so the next record starts on a line of its own.
-  if (existsSync(resultsFile) && !readFileSync(resultsFile, 'utf8').endsWith('\n') && readFileSync(resultsFile, 'utf8').length) appendFileSync(resultsFile, '\n');
+  const existing = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '';
+  if (existing && !existing.endsWith('\n')) appendFileSync(resultsFile, '\n');
   const jobs = sites.flatMap((site) =>
     options.configs.flatMap((config) =>
       Array.from({ length: config.sampling ? options.samples : 1 }, (_, sample) => ({ site, config, sample })),
@@ -133,7 +134,7 @@ export async function runEvaluation(engine: Engine, pool: ServerPool, sites: rea
     pendingPython = [];
     const base = batch.map((b, i) => ({ id: `o${i}`, workspace: b.site.repo, file: join(b.site.repo, b.site.file), text: b.site.prompt + b.site.target + b.site.after }));
     const variants = batch.map((b, i) => ({ id: `v${i}`, workspace: b.site.repo, file: join(b.site.repo, b.site.file), text: b.variant }));
-    const diags = await typecheckVariants('python', [...base, ...variants]);
+    const diags = await typecheckPythonVariants([...base, ...variants]);
     batch.forEach((b, i) => {
       const of = (id: string) => diags.filter((d) => d.variant === id && d.file === b.site.file).map((d) => `${d.code} ${d.message}`);
       const fresh = newErrors(of(`o${i}`), of(`v${i}`));

@@ -3,7 +3,6 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import type { Language } from '../lang/language.js';
 
 /** One version of one file of a workspace, to type-check with the rest of its workspace. */
 export interface Variant {
@@ -50,10 +49,11 @@ function run(command: string, args: string[], cwd: string, timeoutMs: number): P
 }
 
 /**
- * Type-checks many variants in one checker run: each variant gets its own copy of its workspace in a temp
- * folder (`v0/`, `v1/`, …) and one `tsc --noEmit` or `pyright` covers them all.
+ * Type-checks many variants of Python files in one pyright run: each variant gets its own copy of its
+ * workspace in a temp folder (`v0/`, `v1/`, …) and one run covers them all. (TypeScript variants are checked
+ * in process by `TsProject`.)
  */
-export async function typecheckVariants(language: Language, variants: readonly Variant[], timeoutMs = 300_000): Promise<CheckDiagnostic[]> {
+export async function typecheckPythonVariants(variants: readonly Variant[], timeoutMs = 300_000): Promise<CheckDiagnostic[]> {
   if (variants.length === 0) return [];
   const root = mkdtempSync(join(tmpdir(), 'lsp-codegen-check-'));
   try {
@@ -66,38 +66,10 @@ export async function typecheckVariants(language: Language, variants: readonly V
     });
     const dirs = variants.map((_, i) => `v${i}`);
     const byDir = new Map(variants.map((v, i) => [`v${i}`, v]));
-    return language === 'python' ? await pyright(root, dirs, byDir, timeoutMs) : await tsc(root, dirs, byDir, timeoutMs);
+    return await pyright(root, dirs, byDir, timeoutMs);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
-}
-
-async function tsc(root: string, dirs: string[], byDir: Map<string, Variant>, timeoutMs: number): Promise<CheckDiagnostic[]> {
-  const typesRoot = join(dirname(require.resolve('@types/node/package.json')), '..');
-  writeFileSync(
-    join(root, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: {
-        target: 'ES2022',
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        strict: true,
-        noEmit: true,
-        skipLibCheck: true,
-        types: ['node'],
-        typeRoots: [typesRoot],
-      },
-      include: dirs.map((d) => `${d}/**/*.ts`),
-    }),
-  );
-  const tscBin = join(dirname(require.resolve('typescript/package.json')), 'bin', 'tsc');
-  const out = await run(process.execPath, [tscBin, '-p', join(root, 'tsconfig.json'), '--pretty', 'false'], root, timeoutMs);
-  const diagnostics: CheckDiagnostic[] = [];
-  for (const m of out.matchAll(/^(v\d+)\/(.+?)\((\d+),\d+\): error (TS\d+): (.*)$/gm)) {
-    if (!byDir.has(m[1]!)) continue;
-    diagnostics.push({ variant: byDir.get(m[1]!)!.id, file: m[2]!, line: Number(m[3]), code: m[4]!, message: m[5]! });
-  }
-  return diagnostics;
 }
 
 async function pyright(root: string, dirs: string[], byDir: Map<string, Variant>, timeoutMs: number): Promise<CheckDiagnostic[]> {

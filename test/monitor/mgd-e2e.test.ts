@@ -4,7 +4,8 @@ import { completeInDocument, type DocumentCompletionResult } from '../../src/eng
 import { Engine } from '../../src/engine/engine.js';
 import { packageRoot } from '../../src/engine/package-root.js';
 import { firstIdentifier, loadSites, siteDocument, type Site } from '../../src/eval/sites.js';
-import { isMissingMember, typecheckVariants, type CheckDiagnostic } from '../../src/eval/typecheck.js';
+import { TsProject } from '../../src/eval/ts-project.js';
+import { isMissingMember, typecheckPythonVariants, type CheckDiagnostic } from '../../src/eval/typecheck.js';
 import { ServerPool } from '../../src/lsp/pool.js';
 
 const FIXTURES = join(packageRoot(), 'fixtures');
@@ -36,17 +37,17 @@ beforeAll(async () => {
     const insert = (c: string) => doc.text.slice(0, doc.offset) + c + doc.text.slice(doc.offset);
     outcomes.push({ site, legal, withMonitor, without, text: { withMonitor: insert(withMonitor.completion), without: insert(without.completion) } });
   }
-  for (const language of ['typescript', 'python'] as const) {
-    const mine = outcomes.filter((o) => o.site.language === language);
-    const variants = mine.flatMap((o) => {
-      const doc = siteDocument(o.site, FIXTURES);
-      return [
-        { id: `${o.site.id}#mgd`, workspace: doc.workspace, file: doc.file, text: o.text.withMonitor },
-        { id: `${o.site.id}#free`, workspace: doc.workspace, file: doc.file, text: o.text.without },
-      ];
-    });
-    diagnostics.push(...(await typecheckVariants(language, variants)));
+  const ts = new TsProject(join(FIXTURES, 'ts-project'));
+  const python = [];
+  for (const o of outcomes) {
+    const doc = siteDocument(o.site, FIXTURES);
+    for (const [which, text] of [['mgd', o.text.withMonitor], ['free', o.text.without]] as const) {
+      const variant = { id: `${o.site.id}#${which}`, workspace: doc.workspace, file: doc.file, text };
+      if (o.site.language === 'python') python.push(variant);
+      else diagnostics.push(...ts.errors(doc.file, text).map((e) => ({ ...e, variant: variant.id, file: o.site.file })));
+    }
   }
+  diagnostics.push(...(await typecheckPythonVariants(python)));
 }, 900_000);
 
 afterAll(async () => {
