@@ -1,7 +1,6 @@
 import type { VocabEntry } from '../model/tokenizer.js';
-import { buildProcessorChain, validateDecodeOptions, type DecodeOptions } from './generate.js';
-import type { LogitsProcessorList, SequenceView } from './logits-processor.js';
-import { logSoftmax, topIndices } from './sampling.js';
+import { buildProcessorChain, reviewedTop, validateDecodeOptions, type DecodeOptions } from './generate.js';
+import type { SequenceView } from './logits-processor.js';
 import { Sequence, type FinishReason } from './sequence.js';
 import type { StepModel } from './step-model.js';
 
@@ -31,24 +30,6 @@ interface Beam {
   /** Sum of token log-probabilities. */
   readonly logProb: number;
   readonly row: number;
-}
-
-/**
- * The `k` likeliest tokens of a processed row that the chain's reviewers accept; `row` ends up holding
- * log-probabilities renormalized over what the reviewers left.
- */
-export async function reviewedTop(chain: LogitsProcessorList, view: SequenceView, row: Float32Array, k: number): Promise<number[]> {
-  for (let round = 0; ; round++) {
-    const top = topIndices(row, k);
-    let vetoed = false;
-    if (chain.reviews && round < 32) {
-      for (const id of top) if (await chain.review(view, id, row)) vetoed = true;
-    }
-    if (!vetoed) {
-      row.set(logSoftmax(row));
-      return top;
-    }
-  }
 }
 
 /** Beam search: all beams advance together as rows of one batched forward pass. */

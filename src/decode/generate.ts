@@ -2,7 +2,7 @@ import type { VocabEntry } from '../model/tokenizer.js';
 import { ForcedPrefixProcessor } from './forced-prefix.js';
 import { LogitsProcessorList, type LogitsProcessor, type SequenceView } from './logits-processor.js';
 import { NoRepeatNgramProcessor, RepetitionPenaltyProcessor } from './penalties.js';
-import { applyTemperature, applyTopK, applyTopP, argmax, sampleIndex, seededRandom } from './sampling.js';
+import { applyTemperature, applyTopK, applyTopP, argmax, logSoftmax, sampleIndex, seededRandom, topIndices } from './sampling.js';
 import { Sequence, type FinishReason, type StopCriteria } from './sequence.js';
 import type { StepModel } from './step-model.js';
 
@@ -92,6 +92,24 @@ export async function chooseReviewed(
     if (logits[id] !== -Infinity) throw new Error('a reviewer vetoed a token without masking it');
   }
   return -1;
+}
+
+/**
+ * The `k` likeliest tokens of a processed row that the chain's reviewers accept; `row` ends up holding
+ * log-probabilities renormalized over what the reviewers left.
+ */
+export async function reviewedTop(chain: LogitsProcessorList, view: SequenceView, row: Float32Array, k: number): Promise<number[]> {
+  for (let round = 0; ; round++) {
+    const top = topIndices(row, k);
+    let vetoed = false;
+    if (chain.reviews && round < MAX_REVIEWS) {
+      for (const id of top) if (await chain.review(view, id, row)) vetoed = true;
+    }
+    if (!vetoed) {
+      row.set(logSoftmax(row));
+      return top;
+    }
+  }
 }
 
 /** Greedy or sampled decoding of one sequence after `promptIds`. */

@@ -158,11 +158,17 @@ function pythonBlockStop(context: StopContext, text: string): number | undefined
   if (!first) return undefined; // not known yet
   const indent = first[1]!.length;
   if (indent === 0) return undefined; // a top-level cursor ends with the file
+  return dedentIndex(context, text, indent);
+}
+
+/** Python: the line end before the first code line indented less than `indent` (brackets open: `openDepth`). */
+function dedentIndex(context: StopContext, text: string, indent: number, openDepth = 0): number | undefined {
   return walkPython(
     context,
     text,
     (col, _start, newline) => (newline >= 0 && col < indent ? newline : undefined),
     () => undefined,
+    openDepth,
   );
 }
 
@@ -225,15 +231,7 @@ export function methodEndIndex(
   text: string,
   at: { readonly openDepth: number; readonly bodyIndent: number; readonly lineBefore: string },
 ): number | undefined {
-  if (language === 'python') {
-    return walkPython(
-      { language, lineBefore: at.lineBefore },
-      text,
-      (col, _start, newline) => (newline >= 0 && col < at.bodyIndent ? newline : undefined),
-      () => undefined,
-      at.openDepth,
-    );
-  }
+  if (language === 'python') return dedentIndex({ language, lineBefore: at.lineBefore }, text, at.bodyIndent, at.openDepth);
   const closer = closingIndex(text, at.openDepth);
   return closer === undefined ? undefined : closer + 1;
 }

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seededRandom } from '../decode/sampling.js';
-import { findDereference } from '../lang/dereference.js';
+import { closersNeeded, findDereference } from '../lang/dereference.js';
 import { classify, Kind } from '../lang/lexical.js';
 import type { Language } from '../lang/language.js';
 import type { ServerPool } from '../lsp/pool.js';
@@ -77,15 +77,7 @@ function pythonErrors(repo: string): Map<string, number> {
 
 /** Brackets open at `offset`, counted from the method body's start (for TS including the body's own `{`). */
 function openBrackets(text: string, bodyStart: number, offset: number, language: Language): number {
-  const part = text.slice(language === 'python' ? bodyStart : bodyStart - 1, offset);
-  const kinds = classify(language, part);
-  let depth = 0;
-  for (let i = 0; i < part.length; i++) {
-    if (kinds[i] !== Kind.Code) continue;
-    if ('([{'.includes(part[i]!)) depth++;
-    else if (')]}'.includes(part[i]!)) depth--;
-  }
-  return depth;
+  return closersNeeded(text.slice(language === 'python' ? bodyStart : bodyStart - 1, offset), language, Infinity).length;
 }
 
 /**
@@ -97,7 +89,6 @@ export async function buildDataset(repoDir: string, pool: ServerPool, options: B
   const repo = resolve(repoDir);
   const language = repoLanguage(repo);
   const log = options.log ?? (() => undefined);
-  const files = sourceFiles(repo, language);
   const skippedFiles: { file: string; errors: number }[] = [];
   let clean: string[];
   if (language === 'typescript') {
@@ -109,6 +100,7 @@ export async function buildDataset(repoDir: string, pool: ServerPool, options: B
       else clean.push(f);
     }
   } else {
+    const files = sourceFiles(repo, language);
     const errors = pythonErrors(repo);
     clean = files.filter((f) => !errors.has(f));
     for (const f of files) if (errors.has(f)) skippedFiles.push({ file: relative(repo, f), errors: errors.get(f)! });

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { languageOf, type Language } from '../lang/language.js';
+import { withDeadline } from '../util/deadline.js';
 import { LspError } from './errors.js';
 import { LanguageServer, type LanguageServerOptions } from './language-server.js';
 import { queryMembers, type MemberAnswer, type MemberQuery } from './members.js';
@@ -66,15 +67,7 @@ export class ServerPool {
       () => true,
       () => false,
     );
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    try {
-      return await Promise.race([ready, late]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return (await withDeadline(ready, timeoutMs)) === true;
   }
 
   private async closeIdle(idleMs: number): Promise<void> {

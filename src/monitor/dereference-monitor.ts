@@ -1,6 +1,7 @@
 import type { LogitsProcessor, SequenceView } from '../decode/logits-processor.js';
 import { findDereference, type Dereference } from '../lang/dereference.js';
 import { classify, Kind } from '../lang/lexical.js';
+import { withDeadline } from '../util/deadline.js';
 import type { MemberOracle, MonitorDocument, MonitorReport, Trigger } from './types.js';
 import type { MonitorVocab } from './vocab.js';
 import { applyAllowList, utf8All } from './vocab-trie.js';
@@ -148,22 +149,14 @@ export class DereferenceMonitor implements LogitsProcessor {
   private async ask(text: string, dot: number, prefix: string, context: string): Promise<Lookup> {
     const trigger: TriggerRecord = { offset: dot, context, allowed: 0, latencyMs: 0, degraded: false };
     const started = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const budget = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.budgetMs);
-    });
-    const query = this.oracle.members(text.slice(0, dot + 1), text.slice(dot + 1) + this.document.after);
-    query.catch(() => undefined); // a late failure after the budget ran out is not an unhandled rejection
     let members: readonly string[] | undefined;
     try {
-      const answer = await Promise.race([query, budget]);
+      const answer = await withDeadline(this.oracle.members(text.slice(0, dot + 1), text.slice(dot + 1) + this.document.after), this.budgetMs);
       if (answer === 'timeout') trigger.reason = 'timeout';
       else if (answer.length === 0) trigger.reason = 'empty';
       else members = answer;
     } catch (e) {
       trigger.reason = `error: ${(e as Error).message}`;
-    } finally {
-      clearTimeout(timer);
     }
     trigger.latencyMs = Math.round((performance.now() - started) * 100) / 100;
     trigger.degraded = members === undefined;

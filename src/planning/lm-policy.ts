@@ -1,6 +1,5 @@
-import { reviewedTop } from '../decode/beam.js';
 import { CountingModel } from '../decode/counting-model.js';
-import { buildProcessorChain, chooseReviewed, type DecodeOptions } from '../decode/generate.js';
+import { buildProcessorChain, chooseReviewed, reviewedTop, type DecodeOptions } from '../decode/generate.js';
 import type { SequenceView } from '../decode/logits-processor.js';
 import { Sequence } from '../decode/sequence.js';
 import type { StepModel } from '../decode/step-model.js';
@@ -90,32 +89,27 @@ export class LmPolicy<C> implements Policy {
     return top;
   }
 
-  private replay(prefix: readonly number[]): Sequence {
-    let seq = Sequence.empty;
-    for (const id of prefix) seq = seq.append(id, this.vocab);
-    return seq;
-  }
-
-  /** How `prefix` ended (end of sequence, stop mode, length), or undefined while it goes on. */
-  private ending(prefix: readonly number[]): { text: string } | undefined {
+  /** The sequence of `prefix`, and how it ended (end of sequence, stop mode, length) if it has. */
+  private walk(prefix: readonly number[]): { seq: Sequence; end: { text: string } | undefined } {
     let seq = Sequence.empty;
     for (const id of prefix) {
       seq = seq.append(id, this.vocab);
       const end = seq.checkEnd(id, this.vocab, this.options.decode);
-      if (end) return { text: end.text };
+      if (end) return { seq, end: { text: end.text } };
     }
-    return prefix.length >= this.options.decode.maxTokens ? { text: seq.resultText(this.options.decode) } : undefined;
+    const full = prefix.length >= this.options.decode.maxTokens;
+    return { seq, end: full ? { text: seq.resultText(this.options.decode) } : undefined };
   }
 
   isTerminal(prefix: readonly number[]): boolean {
-    return this.ending(prefix) !== undefined;
+    return this.walk(prefix).end !== undefined;
   }
 
   async expand(prefix: readonly number[]): Promise<readonly Proposal[]> {
     let top = this.caches ? this.tree.get(prefix.join(',')) : undefined;
     if (top) this.stats.treeCacheHits++;
     else {
-      const seq = this.replay(prefix);
+      const { seq } = this.walk(prefix);
       const { logits } = await this.state(prefix, seq);
       top = await this.remember(prefix, seq, logits);
     }
@@ -134,10 +128,10 @@ export class LmPolicy<C> implements Policy {
         return hit;
       }
     }
-    const ended = this.ending(prefix);
-    if (ended) return this.finish(prefix, ended.text);
+    const walked = this.walk(prefix);
+    if (walked.end) return this.finish(prefix, walked.end.text);
     const tokens = [...prefix];
-    let seq = this.replay(prefix);
+    let seq = walked.seq;
     let { logits, cache } = await this.state(prefix, seq);
     for (;;) {
       if (this.caches) await this.remember(tokens, seq, logits);
