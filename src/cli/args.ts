@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { MAX_TIMER_MS } from '../util/timer.js';
 
 /** A command line that cannot be run as written: the CLI prints the message and the usage, and exits 2. */
 export class UsageError extends Error {
@@ -41,6 +42,11 @@ export function numberFlag(
     throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} ${range}, got "${text}"`);
   }
   return n;
+}
+
+/** A time limit in milliseconds: an integer from `min` to what a timer can wait (2^31 − 1 ms, about 24 days). */
+export function millisecondsFlag(values: Record<string, unknown>, name: string, min = 1): number | undefined {
+  return numberFlag(values, name, { min, max: MAX_TIMER_MS, integer: true });
 }
 
 /** A flag whose value must be one of `choices`. */

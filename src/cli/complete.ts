@@ -3,7 +3,7 @@ import { completeInDocument } from '../engine/document-completion.js';
 import { DEFAULT_MAX_TOKENS, Engine } from '../engine/engine.js';
 import { ServerPool } from '../lsp/pool.js';
 import { SERVER_IDS, type ServerId } from '../lsp/servers.js';
-import { COMMON_OPTIONS, choiceFlag, numberFlag, parse } from './args.js';
+import { COMMON_OPTIONS, choiceFlag, millisecondsFlag, numberFlag, parse } from './args.js';
 import { resolvePosition } from './position.js';
 
 export const COMPLETE_USAGE = `lsp-codegen complete --workspace DIR --at FILE:LINE:COL [options]
@@ -51,7 +51,7 @@ export async function completeCommand(argv: string[], out: (text: string) => voi
     stopMode: choiceFlag(values, 'stop-mode', STOP_MODES) ?? 'statement',
     temperature: numberFlag(values, 'temperature', { min: 0 }),
     seed: numberFlag(values, 'seed', { min: 0, max: 2 ** 32 - 1, integer: true }),
-    budgetMs: numberFlag(values, 'budget-ms', { min: 1, integer: true }),
+    budgetMs: millisecondsFlag(values, 'budget-ms'),
     monitor: !values['no-monitor'],
     fim: ({ auto: 'auto', on: true, off: false } as const)[choiceFlag(values, 'fim', ['auto', 'on', 'off'] as const) ?? 'auto'],
   };

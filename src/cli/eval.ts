@@ -1,10 +1,10 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { buildDataset, type DatasetSite } from '../eval/dataset.js';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { buildDataset, loadDataset } from '../eval/dataset.js';
 import { readRecords, parseConfigs, runEvaluation, CONFIG_NAMES } from '../eval/run.js';
 import { writeReport } from '../eval/report.js';
 import { Engine } from '../engine/engine.js';
 import { ServerPool } from '../lsp/pool.js';
-import { numberFlag, parse, UsageError } from './args.js';
+import { millisecondsFlag, numberFlag, parse, UsageError } from './args.js';
 
 export const EVAL_USAGE = `lsp-codegen eval <build|run|report> [options]
 
@@ -50,22 +50,6 @@ function progress(): ((done: number, total: number) => void) | undefined {
   };
 }
 
-function readDataset(file: string): DatasetSite[] {
-  if (!existsSync(file)) throw new Error(`dataset not found: ${file}`);
-  const sites = readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l, i) => {
-      try {
-        return JSON.parse(l) as DatasetSite;
-      } catch {
-        throw new Error(`${file}:${i + 1}: not valid JSON`);
-      }
-    });
-  if (sites.length === 0) throw new Error(`${file} holds no sites`);
-  return sites;
-}
-
 export async function evalCommand(argv: string[], out: (text: string) => void): Promise<void> {
   const [sub, ...rest] = argv;
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -82,7 +66,7 @@ export async function evalCommand(argv: string[], out: (text: string) => void): 
         seed: numberFlag(values, 'seed', { min: 0, integer: true }),
         log,
       });
-      for (const s of report.skippedFiles) log(`skipped ${s.file}: ${s.errors} type errors before any change`);
+      for (const s of report.skippedFiles) log(`skipped ${s.file}: ${s.reason ?? `${s.errors} type errors before any change`}`);
       writeFileSync(values.out, report.sites.map((s) => JSON.stringify(s)).join('\n') + (report.sites.length ? '\n' : ''));
       out(`${report.sites.length} sites from ${report.methods} methods in ${report.files - report.skippedFiles.length} files (${report.skippedFiles.length} skipped, ${report.local} local members left out) → ${values.out}`);
     } finally {
@@ -102,8 +86,8 @@ export async function evalCommand(argv: string[], out: (text: string) => void): 
     }
     const samples = numberFlag(values, 'samples', { min: 1, max: 100, integer: true }) ?? 4;
     const maxTokens = numberFlag(values, 'max-tokens', { min: 1, max: 900, integer: true });
-    const budgetMs = numberFlag(values, 'budget-ms', { min: 1, integer: true });
-    const sites = readDataset(values.dataset);
+    const budgetMs = millisecondsFlag(values, 'budget-ms');
+    const sites = loadDataset(values.dataset);
     const engine = await Engine.load({ modelDir: values.model });
     const pool = new ServerPool({ idleMs: 0 });
     try {

@@ -1,6 +1,6 @@
 import { ServerPool } from '../lsp/pool.js';
 import { SERVER_IDS, type ServerId } from '../lsp/servers.js';
-import { COMMON_OPTIONS, choiceFlag, numberFlag, parse } from './args.js';
+import { COMMON_OPTIONS, choiceFlag, millisecondsFlag, parse } from './args.js';
 import { resolvePosition } from './position.js';
 
 export const MEMBERS_USAGE = `lsp-codegen members --workspace DIR --at FILE:LINE:COL [options]
@@ -31,7 +31,7 @@ export async function membersCommand(argv: string[], out: (text: string) => void
   const { values } = parse(argv, OPTIONS);
   if (values.help) return out(MEMBERS_USAGE);
   const tsServer = choiceFlag(values, 'server', SERVER_IDS.filter((id) => id !== 'pyright') as ServerId[]);
-  const timeout = numberFlag(values, 'timeout', { min: 1, integer: true });
+  const timeout = millisecondsFlag(values, 'timeout');
   const pos = resolvePosition(values.workspace, values.at);
   const pool = new ServerPool({
     servers: tsServer ? { typescript: tsServer, javascript: tsServer } : {},

@@ -2,7 +2,7 @@ import { Engine } from '../engine/engine.js';
 import { ServerPool } from '../lsp/pool.js';
 import { plan, STRATEGIES, type PlanResult } from '../planning/plan.js';
 import { loadProblems } from '../planning/problem.js';
-import { COMMON_OPTIONS, choiceFlag, numberFlag, parse, UsageError } from './args.js';
+import { COMMON_OPTIONS, choiceFlag, millisecondsFlag, numberFlag, parse, UsageError } from './args.js';
 import { resolveWorkspace } from './position.js';
 
 export const PLAN_USAGE = `lsp-codegen plan --problems FILE [options]
@@ -42,7 +42,9 @@ const OPTIONS = {
 function line(r: PlanResult): string {
   const pct = (x: number) => `${Math.round(x * 100)}%`;
   const s = r.stats;
-  return `${r.problemId}: public ${pct(r.publicPassRate)}, hidden ${pct(r.hiddenPassRate)} — ${s.programsEvaluated} programs, ${s.forwardPasses} forward passes, ${(s.timeMs / 1000).toFixed(1)} s (${s.stoppedBy})`;
+  const { public: pub, hidden } = r.forgeableTests;
+  const forgeable = pub + hidden ? ` [${pub + hidden} forgeable test${pub + hidden > 1 ? 's' : ''}: decided inside the sandbox]` : '';
+  return `${r.problemId}: public ${pct(r.publicPassRate)}, hidden ${pct(r.hiddenPassRate)} — ${s.programsEvaluated} programs, ${s.forwardPasses} forward passes, ${(s.timeMs / 1000).toFixed(1)} s (${s.stoppedBy})${forgeable}`;
 }
 
 export async function planCommand(argv: string[], out: (text: string) => void): Promise<void> {
@@ -55,7 +57,7 @@ export async function planCommand(argv: string[], out: (text: string) => void): 
     budget: numberFlag(values, 'budget', { min: 1, max: 1000, integer: true }),
     seed: numberFlag(values, 'seed', { min: 0, max: 2 ** 31, integer: true }),
     maxTokens: numberFlag(values, 'max-tokens', { min: 1, max: 900, integer: true }),
-    timeLimitMs: numberFlag(values, 'time-limit', { min: 1, integer: true }),
+    timeLimitMs: millisecondsFlag(values, 'time-limit'),
     caches: !values['no-cache'],
   };
   let problems = loadProblems(values.problems);

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolveWorkspaceFile, resolveWorkspaceRoot } from '../engine/workspace.js';
 import { offsetAt } from '../lsp/text.js';
 import { UsageError } from './args.js';
 
@@ -13,27 +13,28 @@ export interface FilePosition {
   readonly column: number;
 }
 
-/** Thrown for a position that names a missing file or lies outside it: a runtime error (exit 1). */
+/** Thrown for a position that lies outside its file: a runtime error (exit 1). */
 export class PositionError extends Error {
   override readonly name = 'PositionError';
 }
 
+/** The workspace folder's real path; a usage error when not given, a `WorkspaceError` when not a folder. */
 export function resolveWorkspace(dir: string | undefined): string {
   if (!dir) throw new UsageError('--workspace DIR is required');
-  const workspace = resolve(dir);
-  if (!existsSync(workspace) || !statSync(workspace).isDirectory()) throw new PositionError(`workspace not found: ${dir}`);
-  return workspace;
+  return resolveWorkspaceRoot(dir);
 }
 
-/** Parses `--at FILE:LINE:COL` and reads the file. */
+/**
+ * Parses `--at FILE:LINE:COL` and reads the file, which must lie inside the workspace once symbolic links
+ * are followed (`WorkspaceError` otherwise).
+ */
 export function resolvePosition(workspaceDir: string | undefined, at: string | undefined): FilePosition {
   const workspace = resolveWorkspace(workspaceDir);
   if (!at) throw new UsageError('--at FILE:LINE:COL is required');
   const m = /^(.+):(\d+):(\d+)$/.exec(at);
   if (!m) throw new UsageError(`--at must be FILE:LINE:COL (1-based), got "${at}"`);
   const [, name, lineText, colText] = m;
-  const file = isAbsolute(name!) ? name! : resolve(workspace, name!);
-  if (!existsSync(file) || !statSync(file).isFile()) throw new PositionError(`file not found: ${file}`);
+  const file = resolveWorkspaceFile(workspace, name!);
   const text = readFileSync(file, 'utf8');
   const line = Number(lineText);
   const column = Number(colText);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { loadProblem } from '../planning/problem.js';
 import { runTests, type TestRunResult } from '../sandbox/test-runner.js';
-import { COMMON_OPTIONS, numberFlag, parse, UsageError } from './args.js';
+import { COMMON_OPTIONS, millisecondsFlag, parse, UsageError } from './args.js';
 
 export const RUN_TESTS_USAGE = `lsp-codegen run-tests --problem FILE[#ID] --solution FILE [options]
 
@@ -25,9 +25,10 @@ const OPTIONS = {
 } as const;
 
 function summary(name: string, r: TestRunResult): string {
-  const lines = [`${name}: ${r.passed}/${r.tests.length} passed${r.loadError ? ` (does not load: ${r.loadError.split('\n')[0]})` : ''}`];
+  const forgeable = r.forgeable ? `; ${r.forgeable} forgeable (decided inside the sandbox, marked *)` : '';
+  const lines = [`${name}: ${r.passed}/${r.tests.length} passed${forgeable}${r.loadError ? ` (does not load: ${r.loadError.split('\n')[0]})` : ''}`];
   r.tests.forEach((t, i) => {
-    if (t.status !== 'pass') lines.push(`  #${i + 1} ${t.status}${t.message ? `: ${t.message.split('\n')[0]}` : ''}`);
+    if (t.status !== 'pass' || t.forgeable) lines.push(`  #${i + 1}${t.forgeable ? '*' : ''} ${t.status}${t.message ? `: ${t.message.split('\n')[0]}` : ''}`);
   });
   return lines.join('\n');
 }
@@ -37,7 +38,7 @@ export async function runTestsCommand(argv: string[], out: (text: string) => voi
   if (values.help) return out(RUN_TESTS_USAGE);
   if (!values.problem) throw new UsageError('--problem FILE[#ID] is required');
   if (!values.solution) throw new UsageError('--solution FILE is required');
-  const timeoutMs = numberFlag(values, 'timeout', { min: 100, integer: true });
+  const timeoutMs = millisecondsFlag(values, 'timeout', 100);
   const problem = loadProblem(values.problem);
   let source: string;
   try {
@@ -51,7 +52,7 @@ export async function runTestsCommand(argv: string[], out: (text: string) => voi
     runTests({ language: problem.language, code, tests: problem.hiddenTests }, { timeoutMs }),
   ]);
   if (values.json) {
-    const view = (r: TestRunResult) => ({ passed: r.passed, total: r.tests.length, end: r.end, ...(r.loadError ? { loadError: r.loadError } : {}), tests: r.tests });
+    const view = (r: TestRunResult) => ({ passed: r.passed, total: r.tests.length, forgeable: r.forgeable, end: r.end, ...(r.loadError ? { loadError: r.loadError } : {}), tests: r.tests });
     out(JSON.stringify({ id: problem.id, public: view(pub), hidden: view(hidden) }, null, 2));
   } else {
     out(`${problem.id}\n${summary('public', pub)}\n${summary('hidden', hidden)}`);

@@ -18,6 +18,25 @@ export interface StopContext {
   readonly lineBefore: string;
   /** Block mode: end before the closing bracket instead of after it (the text after the cursor closes the block). */
   readonly excludeClosing?: boolean;
+  /**
+   * Python block mode with the cursor on a blank line: the last code line before the cursor's line (neither
+   * blank nor a comment). It tells the block's indentation: that line's, or — after a line ending in `:` —
+   * deeper than it.
+   */
+  readonly previousLine?: string | undefined;
+}
+
+/** The last line of `prefix` before its cursor line that is neither blank nor a comment (for `previousLine`). */
+export function previousCodeLine(prefix: string, maxLines = 200): string | undefined {
+  let end = prefix.lastIndexOf('\n');
+  for (let n = 0; end > 0 && n < maxLines; n++) {
+    const start = prefix.lastIndexOf('\n', end - 1) + 1;
+    const line = prefix.slice(start, end);
+    const trimmed = line.trim();
+    if (trimmed !== '' && !trimmed.startsWith('#')) return line;
+    end = start - 1;
+  }
+  return undefined;
 }
 
 const OPENERS = '([{';
@@ -153,10 +172,21 @@ function walkPython(
 }
 
 function pythonBlockStop(context: StopContext, text: string): number | undefined {
-  // The block's indentation: the cursor line's, or (cursor on a blank line) the first written line's.
-  const first = /^(?:[ \t]*\r?\n)*([ \t]*)\S/.exec(context.lineBefore.trim() !== '' ? context.lineBefore : context.lineBefore + text);
-  if (!first) return undefined; // not known yet
-  const indent = first[1]!.length;
+  if (context.lineBefore.trim() !== '') {
+    const indent = indentOf(context.lineBefore);
+    return indent === 0 ? undefined : dedentIndex(context, text, indent); // a top-level cursor ends with the file
+  }
+  // Cursor on a blank line: the block's indentation is the previous code line's or, after a header (`…:`), the
+  // first written line's, which must be deeper than the header's: a body ends at the first line indented less.
+  const first = /^(?:[ \t]*\r?\n)*([ \t]*)\S/.exec(text);
+  const previous = context.previousLine;
+  const header = previous !== undefined && lastNonSpace(previous.replace(/#.*$/, '')) === ':';
+  let indent: number;
+  if (previous !== undefined && !header) indent = indentOf(previous);
+  else if (!first) return undefined; // not known yet
+  else if (header && first[1]!.length <= indentOf(previous!)) return 0; // no body: the first line is outside it
+  else indent = first[1]!.length;
+  if (first && first[1]!.length < indent) return 0; // the first line written is already outside the block
   if (indent === 0) return undefined; // a top-level cursor ends with the file
   return dedentIndex(context, text, indent);
 }

@@ -2,7 +2,7 @@ import { beamSearch } from '../decode/beam.js';
 import { generate, type DecodeOptions } from '../decode/generate.js';
 import type { LogitsProcessor } from '../decode/logits-processor.js';
 import type { FinishReason } from '../decode/sequence.js';
-import type { StopContext, StopMode } from '../decode/stop-modes.js';
+import { previousCodeLine, type StopContext, type StopMode } from '../decode/stop-modes.js';
 import { CausalLM, type SessionOptions } from '../model/causal-lm.js';
 import { ModelError } from '../model/errors.js';
 import { Tokenizer } from '../model/tokenizer.js';
@@ -93,6 +93,7 @@ export class Engine {
     return {
       language: languageOf(input.path),
       lineBefore: input.prefix.slice(input.prefix.lastIndexOf('\n') + 1),
+      previousLine: previousCodeLine(input.prefix),
       excludeClosing: /^\s*[)\]}]/.test(input.suffix ?? ''),
     };
   }

@@ -1,15 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seededRandom } from '../decode/sampling.js';
+import { resolveWorkspaceFile, resolveWorkspaceRoot } from '../engine/workspace.js';
 import { closersNeeded, findDereference } from '../lang/dereference.js';
 import { classify, Kind } from '../lang/lexical.js';
 import type { Language } from '../lang/language.js';
 import type { ServerPool } from '../lsp/pool.js';
 import { findFunctions } from './functions.js';
-import { sourceFiles, TsProject } from './ts-project.js';
+import { isInside, sourceFiles, TsProject } from './ts-project.js';
 
 /**
  * One evaluation item (a DotPrompts-style site): a dereference point inside a non-trivial method whose
@@ -50,8 +51,8 @@ export interface BuildOptions {
 export interface BuildReport {
   readonly sites: DatasetSite[];
   readonly files: number;
-  /** Files skipped because they already had type errors. */
-  readonly skippedFiles: { readonly file: string; readonly errors: number }[];
+  /** Files skipped because they already had type errors (or could not be checked: `reason`). */
+  readonly skippedFiles: { readonly file: string; readonly errors: number; readonly reason?: string }[];
   readonly methods: number;
   readonly candidates: number;
   /** Candidates dropped because the member is defined in the same file. */
@@ -89,15 +90,28 @@ export async function buildDataset(repoDir: string, pool: ServerPool, options: B
   const repo = resolve(repoDir);
   const language = repoLanguage(repo);
   const log = options.log ?? (() => undefined);
-  const skippedFiles: { file: string; errors: number }[] = [];
+  const skippedFiles: { file: string; errors: number; reason?: string }[] = [];
   let clean: string[];
   if (language === 'typescript') {
-    const project = new TsProject(repo);
+    const project = await TsProject.open(repo);
     clean = [];
-    for (const f of project.files) {
-      const errors = project.errors(f).length;
-      if (errors) skippedFiles.push({ file: relative(repo, f), errors });
-      else clean.push(f);
+    try {
+      const root = realpathSync(repo);
+      for (const f of project.files) {
+        // A tsconfig may take in files through links or patterns that lead out of the repository.
+        if (!isInside(root, realpathSync(f))) continue;
+        let errors: number;
+        try {
+          errors = (await project.errors(f)).length;
+        } catch (e) {
+          skippedFiles.push({ file: relative(repo, f), errors: 0, reason: (e as Error).message });
+          continue;
+        }
+        if (errors) skippedFiles.push({ file: relative(repo, f), errors });
+        else clean.push(f);
+      }
+    } finally {
+      await project.dispose();
     }
   } else {
     const files = sourceFiles(repo, language);
@@ -171,4 +185,61 @@ export async function buildDataset(repoDir: string, pool: ServerPool, options: B
   sites.sort((a, b) => a.file.localeCompare(b.file) || a.dot - b.dot);
   log(`${methods} methods, ${unique.length} dereference points, ${local} local, ${sites.length} sites kept`);
   return { sites, files: clean.length + skippedFiles.length, skippedFiles, methods, candidates: unique.length, local };
+}
+
+/** A dataset file that cannot be used (the message names the file and line). */
+export class DatasetError extends Error {
+  override readonly name = 'DatasetError';
+}
+
+const SITE_STRINGS = ['id', 'repo', 'file', 'member', 'prompt', 'target', 'after'] as const;
+const SITE_INTEGERS = ['dot', 'openDepth', 'bodyIndent'] as const;
+
+/** Why `value` is not a usable `DatasetSite`, or undefined. Checks shapes and that its repository and file exist. */
+export function siteProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
+  const s = value as Record<string, unknown>;
+  for (const key of SITE_STRINGS) if (typeof s[key] !== 'string') return `"${key}" must be a string`;
+  for (const key of SITE_INTEGERS) if (!Number.isInteger(s[key]) || (s[key] as number) < 0) return `"${key}" must be a non-negative integer`;
+  if (s['language'] !== 'typescript' && s['language'] !== 'javascript' && s['language'] !== 'python') return '"language" must be typescript, javascript or python';
+  const m = s['method'] as Record<string, unknown> | null;
+  if (typeof m !== 'object' || m === null || typeof m['name'] !== 'string' || !Number.isInteger(m['bodyStart']) || !Number.isInteger(m['end'])) {
+    return '"method" must be { name, bodyStart, end }';
+  }
+  if ((s['prompt'] as string).length !== (s['dot'] as number) + 1) return '"prompt" must be the file up to and including the dot';
+  try {
+    resolveWorkspaceFile(resolveWorkspaceRoot(s['repo'] as string), s['file'] as string);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return undefined;
+}
+
+/** Reads a dataset (JSON Lines of `DatasetSite`) and checks every line before anything runs. */
+export function loadDataset(file: string): DatasetSite[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new DatasetError(`dataset not found: ${file}`);
+  }
+  const sites: DatasetSite[] = [];
+  const ids = new Set<string>();
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new DatasetError(`${file}:${i + 1}: not valid JSON`);
+    }
+    const problem = siteProblem(value);
+    if (problem) throw new DatasetError(`${file}:${i + 1}: not a dataset site (${problem})`);
+    const site = value as DatasetSite;
+    if (ids.has(site.id)) throw new DatasetError(`${file}:${i + 1}: duplicate site id "${site.id}"`);
+    ids.add(site.id);
+    sites.push(site);
+  });
+  if (sites.length === 0) throw new DatasetError(`${file} holds no sites`);
+  return sites;
 }

@@ -8,6 +8,7 @@ import type { DatasetSite } from './dataset.js';
 import { scoreGeneration } from './metrics.js';
 import { TsProject } from './ts-project.js';
 import { typecheckPythonVariants } from './typecheck.js';
+import { acquireLock } from '../util/lock-file.js';
 
 /** An evaluation configuration: decoding (greedy or sampling) with or without the monitor. */
 export interface EvalConfig {
@@ -66,20 +67,75 @@ export interface RunOptions {
 
 const key = (site: string, config: string, sample: number) => `${site}|${config}|${sample}`;
 
-/** Reads the records already in `out/results.jsonl` (a rerun skips them). */
+/** A results file that cannot be read as it stands (the message names the line). */
+export class ResultsError extends Error {
+  override readonly name = 'ResultsError';
+}
+
+const RECORD_FIELDS: Readonly<Record<string, 'string' | 'number' | 'boolean' | 'strings' | 'number?'>> = {
+  site: 'string',
+  config: 'string',
+  sample: 'number',
+  file: 'string',
+  member: 'string',
+  promptTail: 'string',
+  target: 'string',
+  generation: 'string',
+  ended: 'boolean',
+  compiles: 'boolean',
+  newErrors: 'strings',
+  nim: 'number',
+  ism: 'number',
+  pm: 'number',
+  latencyMs: 'number',
+  triggers: 'number',
+  degradedTriggers: 'number',
+  timeouts: 'number?',
+};
+
+/** Why `value` is not an `EvalRecord`, or undefined when it is one. */
+export function recordProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}, not an object`;
+  const r = value as Record<string, unknown>;
+  for (const [field, type] of Object.entries(RECORD_FIELDS)) {
+    const v = r[field];
+    const ok =
+      type === 'strings'
+        ? Array.isArray(v) && v.every((x) => typeof x === 'string')
+        : type === 'number?'
+          ? v === undefined || (typeof v === 'number' && Number.isFinite(v))
+          : type === 'number'
+            ? typeof v === 'number' && Number.isFinite(v)
+            : typeof v === type;
+    if (!ok) return `"${field}" must be ${type === 'strings' ? 'a list of strings' : type === 'number?' ? 'a number if given' : `a ${type}`}`;
+  }
+  return undefined;
+}
+
+/**
+ * Reads the records already in `out/results.jsonl` (a rerun skips them). A line that is not JSON is one an
+ * interruption cut (it is skipped and redone); a line that is JSON but not a record stops with `ResultsError`
+ * naming it, so a damaged file is never reported or extended as if it were whole.
+ */
 export function readRecords(out: string): EvalRecord[] {
   const file = join(out, 'results.jsonl');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
+  const records: EvalRecord[] = [];
+  readFileSync(file, 'utf8')
     .split('\n')
-    .filter((l) => l.trim())
-    .flatMap((l) => {
+    .forEach((line, i) => {
+      if (!line.trim()) return;
+      let value: unknown;
       try {
-        return [JSON.parse(l) as EvalRecord];
+        value = JSON.parse(line);
       } catch {
-        return []; // a line cut by an interruption
+        return; // a line cut by an interruption
       }
+      const problem = recordProblem(value);
+      if (problem) throw new ResultsError(`${file}:${i + 1}: not a result record (${problem}); fix or remove that line`);
+      records.push(value as EvalRecord);
     });
+  return records;
 }
 
 function errorKey(e: { code: string; message: string }): string {
@@ -106,6 +162,16 @@ function newErrors(original: readonly string[], variant: readonly string[]): str
  */
 export async function runEvaluation(engine: Engine, pool: ServerPool, sites: readonly DatasetSite[], out: string, options: RunOptions): Promise<EvalRecord[]> {
   mkdirSync(out, { recursive: true });
+  // Two runs appending to one results file would both do every missing item.
+  const release = acquireLock(join(out, '.lock'), `the results folder ${out}`);
+  try {
+    return await evaluate(engine, pool, sites, out, options);
+  } finally {
+    release();
+  }
+}
+
+async function evaluate(engine: Engine, pool: ServerPool, sites: readonly DatasetSite[], out: string, options: RunOptions): Promise<EvalRecord[]> {
   const resultsFile = join(out, 'results.jsonl');
   const done = new Set(readRecords(out).map((r) => key(r.site, r.config, r.sample)));
   // An interrupted write can leave half a line: end it, so the next record starts on a line of its own.
@@ -185,12 +251,13 @@ export async function runEvaluation(engine: Engine, pool: ServerPool, sites: rea
       continue;
     }
     let project = projects.get(site.repo);
-    if (!project) projects.set(site.repo, (project = new TsProject(site.repo)));
+    if (!project) projects.set(site.repo, (project = await TsProject.open(site.repo)));
     let original = originalErrors.get(file);
-    if (!original) originalErrors.set(file, (original = project.errors(file).map(errorKey)));
-    const fresh = newErrors(original, project.errors(file, variant).map(errorKey));
+    if (!original) originalErrors.set(file, (original = (await project.errors(file)).map(errorKey)));
+    const fresh = newErrors(original, (await project.errors(file, variant)).map(errorKey));
     write({ ...record, compiles: fresh.length === 0, newErrors: fresh.slice(0, 5) });
   }
   await flushPython();
+  await Promise.all([...projects.values()].map((p) => p.dispose()));
   return written;
 }

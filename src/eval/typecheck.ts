@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 
 /** One version of one file of a workspace, to type-check with the rest of its workspace. */
 export interface Variant {
@@ -49,33 +49,61 @@ function run(command: string, args: string[], cwd: string, timeoutMs: number): P
 }
 
 /**
- * Type-checks many variants of Python files in one pyright run: each variant gets its own copy of its
- * workspace in a temp folder (`v0/`, `v1/`, …) and one run covers them all. (TypeScript variants are checked
- * in process by `TsProject`.)
+ * Lays out `text` as `file` of `workspace` inside `dir` without copying the workspace: the folders on the way
+ * to the file are real, everything else in them is a symbolic link to the workspace's own entry, and the file
+ * itself is written. pyright resolves imports through the links exactly as in the workspace.
+ */
+export function overlayWorkspace(dir: string, workspace: string, file: string, text: string): void {
+  const parts = relative(workspace, file).split(sep);
+  let from = workspace;
+  let to = dir;
+  mkdirSync(to, { recursive: true });
+  parts.forEach((part, i) => {
+    for (const name of readdirSync(from)) if (name !== part) symlinkSync(join(from, name), join(to, name));
+    if (i === parts.length - 1) {
+      writeFileSync(join(to, part), text);
+    } else {
+      from = join(from, part);
+      to = join(to, part);
+      mkdirSync(to);
+    }
+  });
+}
+
+/**
+ * Type-checks many variants of Python files in one pyright run. Each variant gets a folder (`v0/`, `v1/`, …)
+ * that overlays its file on its workspace (`overlayWorkspace`: links, no copies), and pyright checks just the
+ * variants' files, resolving their imports through the links. Variants with the same workspace, file and text
+ * share one folder. (TypeScript variants are checked in process by `TsProject`.)
  */
 export async function typecheckPythonVariants(variants: readonly Variant[], timeoutMs = 300_000): Promise<CheckDiagnostic[]> {
   if (variants.length === 0) return [];
   const root = mkdtempSync(join(tmpdir(), 'lsp-codegen-check-'));
   try {
-    variants.forEach((v, i) => {
-      const dir = join(root, `v${i}`);
-      cpSync(v.workspace, dir, { recursive: true, filter: (src) => !src.includes('node_modules') && !src.includes('__pycache__') });
-      const target = join(dir, relative(v.workspace, v.file));
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, v.text);
-    });
-    const dirs = variants.map((_, i) => `v${i}`);
-    const byDir = new Map(variants.map((v, i) => [`v${i}`, v]));
-    return await pyright(root, dirs, byDir, timeoutMs);
+    const dirOf = new Map<string, string>();
+    const byDir = new Map<string, Variant[]>();
+    for (const v of variants) {
+      const key = `${v.workspace}\0${v.file}\0${v.text}`;
+      let dir = dirOf.get(key);
+      if (!dir) {
+        dir = `v${dirOf.size}`;
+        dirOf.set(key, dir);
+        overlayWorkspace(join(root, dir), v.workspace, v.file, v.text);
+      }
+      byDir.set(dir, [...(byDir.get(dir) ?? []), v]);
+    }
+    const files = [...byDir].map(([dir, [v]]) => join(dir, relative(v!.workspace, v!.file)));
+    return await pyright(root, files, byDir, timeoutMs);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
 }
 
-async function pyright(root: string, dirs: string[], byDir: Map<string, Variant>, timeoutMs: number): Promise<CheckDiagnostic[]> {
+async function pyright(root: string, files: string[], byDir: Map<string, Variant[]>, timeoutMs: number): Promise<CheckDiagnostic[]> {
+  const dirs = [...byDir.keys()];
   writeFileSync(
     join(root, 'pyrightconfig.json'),
-    JSON.stringify({ include: dirs, executionEnvironments: dirs.map((d) => ({ root: d })), typeCheckingMode: 'standard', pythonVersion: '3.11' }),
+    JSON.stringify({ include: files, executionEnvironments: dirs.map((d) => ({ root: d })), typeCheckingMode: 'standard', pythonVersion: '3.11' }),
   );
   const bin = join(dirname(require.resolve('pyright/package.json')), 'index.js');
   const out = await run(process.execPath, [bin, '--outputjson', '-p', join(root, 'pyrightconfig.json')], root, timeoutMs);
@@ -84,10 +112,10 @@ async function pyright(root: string, dirs: string[], byDir: Map<string, Variant>
   for (const d of report.generalDiagnostics) {
     if (d.severity !== 'error') continue;
     const rel = relative(root, d.file);
-    const [dir, ...rest] = rel.split('/');
-    const variant = byDir.get(dir!);
-    if (!variant) continue;
-    diagnostics.push({ variant: variant.id, file: rest.join('/'), line: d.range.start.line + 1, code: d.rule ?? 'error', message: d.message });
+    const [dir, ...rest] = rel.split(sep);
+    for (const variant of byDir.get(dir!) ?? []) {
+      diagnostics.push({ variant: variant.id, file: rest.join('/'), line: d.range.start.line + 1, code: d.rule ?? 'error', message: d.message });
+    }
   }
   return diagnostics;
 }

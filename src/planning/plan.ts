@@ -9,7 +9,7 @@ import { DereferenceMonitor } from '../monitor/dereference-monitor.js';
 import type { MonitorReport } from '../monitor/types.js';
 import { monitorVocab } from '../monitor/vocab.js';
 import { limitConcurrency } from '../sandbox/limit-concurrency.js';
-import { runTests } from '../sandbox/test-runner.js';
+import { planTests, runTests } from '../sandbox/test-runner.js';
 import { LmPolicy } from './lm-policy.js';
 import { planSearch, type StopReason } from './mcts.js';
 import type { Problem } from './problem.js';
@@ -51,6 +51,11 @@ export interface PlanResult {
   /** Public and hidden test pass rates of the chosen program. */
   readonly publicPassRate: number;
   readonly hiddenPassRate: number;
+  /**
+   * Tests of a form the judge cannot decide outside the sandbox (see `runTests`): their outcomes could be forged
+   * by a hostile program. 0 and 0 for problems whose tests are all of the judged forms.
+   */
+  readonly forgeableTests: { readonly public: number; readonly hidden: number };
   readonly stats: {
     readonly programsGenerated: number;
     /** Distinct programs run on the public tests. */
@@ -163,12 +168,14 @@ export async function plan(engine: Engine, problem: Problem, options: PlanOption
   }
   const hidden = problem.hiddenTests.length ? await score(best.program, problem.hiddenTests) : 0;
   const monitorReport = monitor ? await monitor.report(best.program.slice(problem.prompt.length)) : undefined;
+  const forgeable = async (tests: readonly string[]) => (await planTests(problem.language, tests)).filter((p) => p.kind === 'forgeable').length;
   return {
     problemId: problem.id,
     strategy: options.strategy,
     program: best.program,
     publicPassRate: best.reward,
     hiddenPassRate: hidden,
+    forgeableTests: { public: await forgeable(problem.publicTests), hidden: await forgeable(problem.hiddenTests) },
     stats: {
       ...stats,
       forwardPasses: model.calls,

@@ -18,7 +18,10 @@ export interface BuiltPrompt {
   readonly healed: string;
   /** Whether the prompt is fill-in-the-middle (a suffix was given). */
   readonly fim: boolean;
-  /** Tokens dropped from the start of the prefix and from the end of the suffix to fit the budget. */
+  /**
+   * Tokens dropped from the start of the prefix and from the end of the suffix to fit the budget (for text far
+   * beyond what the context holds, which is never tokenized, an estimate).
+   */
   readonly truncated: { readonly prefixTokens: number; readonly suffixTokens: number };
 }
 
@@ -70,15 +73,47 @@ export function buildPrompt(
   return { ...built, ids: built.ids.slice(0, -1), healed: last.text };
 }
 
+const longestToken = new WeakMap<object, number>();
+
+/** Characters the longest token spells: `budget` tokens never cover more than `budget` times this. */
+function maxTokenChars(tokenizer: PromptTokenizer): number {
+  let longest = longestToken.get(tokenizer.vocab);
+  if (longest === undefined) {
+    longest = 1;
+    for (const entry of tokenizer.vocab) if (!entry.special && entry.text && entry.text.length > longest) longest = entry.text.length;
+    longestToken.set(tokenizer.vocab, longest);
+  }
+  return longest;
+}
+
+/**
+ * The part of the prefix (its end) and of the suffix (its start) that `budget` tokens could possibly hold, with
+ * a few tokens to spare: only these are tokenized, so a prompt's cost does not grow with the file's size. A cut
+ * can change how the first tokens of the window split, but those are among the tokens truncation drops.
+ */
+function promptWindow(tokenizer: PromptTokenizer, input: PromptInput, budget: number): { prefix: string; suffix: string | undefined; cutChars: number } {
+  const reach = (budget + 8) * maxTokenChars(tokenizer);
+  const prefix = input.prefix.length > reach ? input.prefix.slice(input.prefix.length - reach) : input.prefix;
+  const suffix = input.suffix !== undefined && input.suffix.length > reach ? input.suffix.slice(0, reach) : input.suffix;
+  return { prefix, suffix, cutChars: input.prefix.length - prefix.length + (input.suffix?.length ?? 0) - (suffix?.length ?? 0) };
+}
+
 function fitPrompt(tokenizer: PromptTokenizer, format: PromptFormat, input: PromptInput, budget: number): BuiltPrompt {
   const fim = input.suffix !== undefined;
-  const whole = tokenizer.encode(promptText(format, input));
-  if (whole.length <= budget) return { ids: whole, fim, healed: '', truncated: { prefixTokens: 0, suffixTokens: 0 } };
+  const window = promptWindow(tokenizer, input, budget);
+  if (window.cutChars === 0) {
+    const whole = tokenizer.encode(promptText(format, input));
+    if (whole.length <= budget) return { ids: whole, fim, healed: '', truncated: { prefixTokens: 0, suffixTokens: 0 } };
+  }
 
-  // Too long: tokenize the pieces separately and cut each at token boundaries.
+  // Too long: tokenize the pieces (within the window) separately and cut each at token boundaries.
   const head = tokenizer.encode(header(format, input.path));
-  const prefix = tokenizer.encode(input.prefix);
-  const suffix = fim ? tokenizer.encode(input.suffix!) : [];
+  const prefix = tokenizer.encode(window.prefix);
+  const suffix = fim ? tokenizer.encode(window.suffix!) : [];
+  // Tokens of the text outside the window, estimated at the window's own characters per token.
+  const beyond = (cut: number, tokens: number, chars: number) => (cut > 0 && chars > 0 ? Math.round((cut * tokens) / chars) : 0);
+  const prefixBeyond = beyond(input.prefix.length - window.prefix.length, prefix.length, window.prefix.length);
+  const suffixBeyond = fim ? beyond(input.suffix!.length - window.suffix!.length, suffix.length, window.suffix!.length) : 0;
   const markers = fim ? format.fim! : undefined;
   const [open, hole, middle] = markers
     ? [tokenizer.encode(markers.prefix), tokenizer.encode(markers.suffix), tokenizer.encode(markers.middle)]
@@ -98,6 +133,6 @@ function fitPrompt(tokenizer: PromptTokenizer, format: PromptFormat, input: Prom
     ids,
     fim,
     healed: '',
-    truncated: { prefixTokens: prefix.length - prefixKeep, suffixTokens: suffix.length - suffixKeep },
+    truncated: { prefixTokens: prefix.length - prefixKeep + prefixBeyond, suffixTokens: suffix.length - suffixKeep + suffixBeyond },
   };
 }

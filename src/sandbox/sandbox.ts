@@ -1,8 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { delimiter, dirname, join, posix } from 'node:path';
+import type { Writable } from 'node:stream';
 import { SandboxError, type RunEnd } from './errors.js';
+import { OutputCap } from './output-cap.js';
+import { timerDelay } from '../util/timer.js';
 
 /** Limits of one sandboxed run. */
 export interface SandboxLimits {
@@ -10,21 +12,35 @@ export interface SandboxLimits {
   readonly timeoutMs?: number;
   /** Address-space cap. Default 1024 MiB. */
   readonly memoryMb?: number;
-  /** Bytes of stdout + stderr kept; printing more kills the run. Default 256 KiB. */
+  /** Bytes of stdout + stderr + channel kept; writing more kills the run at once. Default 256 KiB. */
   readonly outputLimitBytes?: number;
+  /**
+   * Size of each writable file system the program sees: its work directory `/work`, `/tmp` and `/dev/shm`
+   * (RAM-backed tmpfs mounts that vanish with the run; nothing reaches the host's disk). Default 32 MiB.
+   */
+  readonly tmpfsMb?: number;
 }
 
-/** A program to run: files for the private work directory, and the command (run inside it as `/work`). */
+/** A program to run: files for its work directory, and the command (run inside it as `/work`). */
 export interface SandboxJob extends SandboxLimits {
   /**
    * Address space to allow on top of `memoryMb` for runtimes that reserve large virtual ranges up front
    * (V8 does, and will not start under a tight address-space cap; its heap is capped by its own flag).
    */
   readonly reservedMb?: number;
+  /** Files placed read-only in `/work` (plain names, no folders). */
   readonly files: Readonly<Record<string, string>>;
+  /** The command; its executable must lie inside the sandbox's file system (`/usr`, or `readOnlyPaths`). */
   readonly command: readonly string[];
   /** Written to the program's standard input, then closed. */
   readonly stdin?: string;
+  /** Host folders to show read-only at the same path (an interpreter installed outside `/usr`). */
+  readonly readOnlyPaths?: readonly string[];
+  /**
+   * Open file descriptor 3 in the program as a pipe to the caller (`SandboxRun.channel`): what the harness
+   * reports, kept apart from whatever the program prints.
+   */
+  readonly channel?: boolean;
 }
 
 export interface SandboxRun {
@@ -33,110 +49,197 @@ export interface SandboxRun {
   readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
+  /** What the program wrote to file descriptor 3 (with `channel`). */
+  readonly channel: string;
   readonly durationMs: number;
 }
 
 const NOBODY = '65534';
 /** Processes (threads count) the sandboxed user may have: enough for Node's thread pool, not for a fork bomb. */
 const NPROC = 48;
+/** The environment inside the sandbox: nothing of the caller's (secrets stay out). */
+const SANDBOX_ENV = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/work', LANG: 'C.UTF-8' };
+const TOOLS = ['bwrap', 'prlimit', 'setpriv'] as const;
+type Tool = (typeof TOOLS)[number];
 
-let toolsChecked = false;
+let tools: Record<Tool, string> | undefined;
+
+/** Absolute path of `name` on the caller's PATH, or undefined. */
+export function findExecutable(name: string, path = process.env['PATH'] ?? ''): string | undefined {
+  for (const dir of path.split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
 
 /** Fails loudly when the sandbox's tools are not installed (Debian `bubblewrap`; `prlimit`/`setpriv` from util-linux). */
-export function checkSandboxTools(): void {
-  if (toolsChecked) return;
-  for (const tool of ['bwrap', 'prlimit', 'setpriv']) {
-    const r = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' });
-    if (r.status !== 0) {
+export function checkSandboxTools(): Record<Tool, string> {
+  if (tools) return tools;
+  const found: Partial<Record<Tool, string>> = {};
+  for (const tool of TOOLS) {
+    const at = findExecutable(tool);
+    if (!at) {
       throw new SandboxError(
         'missing-tool',
         `the sandbox needs "${tool}" (install the Debian packages bubblewrap and util-linux: npm run setup)`,
       );
     }
+    found[tool] = at;
   }
-  toolsChecked = true;
+  tools = found as Record<Tool, string>;
+  return tools;
+}
+
+/**
+ * The sandbox's root: `/usr` and the top-level links into it (or, on a system without merged `/usr`, the
+ * real `/bin`, `/lib`, … folders), read-only. Nothing else of the host is visible: not the project, not the
+ * problem files with their hidden tests, not `/etc`, not the caller's home.
+ */
+function rootFileSystem(extra: readonly string[]): string[] {
+  const args = ['--ro-bind', '/usr', '/usr'];
+  for (const name of ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32']) {
+    const path = `/${name}`;
+    let stat;
+    try {
+      stat = lstatSync(path);
+    } catch {
+      continue;
+    }
+    if (stat.isSymbolicLink()) args.push('--symlink', readlinkSync(path), path);
+    else if (stat.isDirectory()) args.push('--ro-bind', path, path);
+  }
+  for (const dir of extra) args.push('--ro-bind', dir, dir);
+  return args;
+}
+
+/**
+ * Host folders a runtime binary needs when it lives outside `/usr` (an nvm Node, a pyenv Python): its
+ * installation prefix (the folder above `bin/`). Empty for binaries under `/usr`.
+ */
+export function runtimeMounts(executable: string): string[] {
+  const real = realpathSync(executable);
+  if (real.startsWith('/usr/')) return [];
+  const bin = dirname(real);
+  return [posix.basename(bin) === 'bin' ? dirname(bin) : bin];
+}
+
+/** Processes of runs in flight (process-group leaders), killed if the caller exits while they run. */
+const live = new Set<ChildProcess>();
+let exitHook = false;
+
+function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL'); // the process group: setpriv/bwrap; the pid namespace dies with it
+  } catch {
+    child.kill('SIGKILL');
+  }
+}
+
+function track(child: ChildProcess): void {
+  live.add(child);
+  if (!exitHook) {
+    exitHook = true;
+    // bubblewrap's --die-with-parent covers a killed caller; this covers an orderly exit (process.exit on a
+    // signal) while runs are still going.
+    process.on('exit', () => {
+      for (const c of live) killGroup(c);
+    });
+  }
 }
 
 /**
  * Runs untrusted code in a real sandbox: bubblewrap with every namespace unshared (no network, its own pids),
- * the whole file system read-only except a fresh private work directory, run as user `nobody` (so the process
- * limit holds), with `prlimit` caps on address space, processes, CPU time and file size, a wall-clock timeout
- * that kills the whole tree, and an output cap. The caller survives whatever the program does.
+ * a minimal read-only root (`/usr` only) and RAM-backed, size-capped writable mounts (`/work`, `/tmp`,
+ * `/dev/shm`), an empty environment, run as user `nobody` (so the process limit holds), with `prlimit` caps
+ * on address space, processes, CPU time and file size, a wall-clock timeout that kills the whole tree, and an
+ * output cap that kills at once. The program's files are handed to bubblewrap through pipes: no work
+ * directory is ever created on the host, so an interrupted caller leaves nothing behind.
  */
 export async function runSandboxed(job: SandboxJob): Promise<SandboxRun> {
-  checkSandboxTools();
+  const tool = checkSandboxTools();
   const timeoutMs = job.timeoutMs ?? 5000;
   const memoryBytes = ((job.memoryMb ?? 1024) + (job.reservedMb ?? 0)) * 2 ** 20;
   const outputLimit = job.outputLimitBytes ?? 256 * 1024;
-  const work = mkdtempSync(join(tmpdir(), 'lsp-codegen-sbx-'));
+  const tmpfsBytes = String((job.tmpfsMb ?? 32) * 2 ** 20);
+  const files = Object.entries(job.files);
+  for (const [name] of files) {
+    if (!/^[\w][\w.-]*$/.test(name)) throw new SandboxError('setup-failed', `bad file name ${name}`);
+  }
+  // Descriptors: 0-2 standard streams, 3 the channel, 4… one pipe per file for bubblewrap to copy.
+  const firstFileFd = 4;
+  const cpuSeconds = Math.max(1, Math.ceil(timeoutMs / 1000) + 1);
+  // As root, drop to `nobody` first: root ignores the process limit. Others run bwrap as themselves.
+  const asNobody = process.getuid?.() === 0 ? [tool.setpriv, `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--'] : [];
+  const [command, ...args] = [
+    ...asNobody,
+    tool.bwrap,
+    ...rootFileSystem(job.readOnlyPaths ?? []),
+    '--dev', '/dev',
+    '--size', tmpfsBytes, '--tmpfs', '/dev/shm',
+    '--proc', '/proc',
+    '--size', tmpfsBytes, '--tmpfs', '/tmp',
+    '--size', tmpfsBytes, '--tmpfs', '/work',
+    ...files.flatMap(([name], i) => ['--perms', '0444', '--ro-bind-data', String(firstFileFd + i), `/work/${name}`]),
+    '--unshare-all',
+    '--die-with-parent',
+    '--new-session',
+    '--chdir', '/work',
+    '--clearenv',
+    ...Object.entries(SANDBOX_ENV).flatMap(([k, v]) => ['--setenv', k, v]),
+    tool.prlimit,
+    `--as=${memoryBytes}`,
+    `--nproc=${NPROC}`,
+    `--cpu=${cpuSeconds}`,
+    `--fsize=${outputLimit * 4}`,
+    '--',
+    ...job.command,
+  ];
+  const stdio: ('pipe' | 'ignore')[] = ['pipe', 'pipe', 'pipe', job.channel ? 'pipe' : 'ignore', ...files.map(() => 'pipe' as const)];
+  let child: ChildProcess;
   try {
-    chmodSync(work, 0o777); // written by `nobody` inside
-    for (const [name, content] of Object.entries(job.files)) {
-      if (name.includes('/') || name.startsWith('.')) throw new SandboxError('setup-failed', `bad file name ${name}`);
-      writeFileSync(join(work, name), content);
-    }
-    const cpuSeconds = Math.max(1, Math.ceil(timeoutMs / 1000) + 1);
-    // As root, drop to `nobody` first: root ignores the process limit. Others run bwrap as themselves.
-    const asNobody = process.getuid?.() === 0 ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--'] : [];
-    const [command, ...args] = [
-      ...asNobody,
-      'bwrap',
-      '--ro-bind', '/', '/',
-      '--dev', '/dev',
-      '--proc', '/proc',
-      '--tmpfs', '/tmp',
-      '--bind', work, '/work',
-      '--unshare-all',
-      '--die-with-parent',
-      '--new-session',
-      '--chdir', '/work',
-      '--setenv', 'HOME', '/work',
-      'prlimit',
-      `--as=${memoryBytes}`,
-      `--nproc=${NPROC}`,
-      `--cpu=${cpuSeconds}`,
-      `--fsize=${outputLimit * 4}`,
-      '--',
-      ...job.command,
-    ];
-    return await supervise(spawn(command!, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true }), job.stdin, timeoutMs, outputLimit);
+    child = spawn(command!, args, { stdio, detached: true, env: {} });
+  } catch (e) {
+    throw new SandboxError('setup-failed', `cannot start the sandbox: ${(e as Error).message}`);
+  }
+  files.forEach(([, content], i) => {
+    const pipe = child.stdio[firstFileFd + i] as Writable;
+    pipe.on('error', () => undefined); // bubblewrap failed early: reported by its exit
+    pipe.end(content);
+  });
+  track(child);
+  try {
+    return await supervise(child, job.stdin, timeoutMs, outputLimit);
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    live.delete(child);
   }
 }
 
-function supervise(
-  child: ReturnType<typeof spawn>,
-  stdin: string | undefined,
-  timeoutMs: number,
-  outputLimit: number,
-): Promise<SandboxRun> {
+function supervise(child: ChildProcess, stdin: string | undefined, timeoutMs: number, outputLimit: number): Promise<SandboxRun> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    let stdout = '';
-    let stderr = '';
-    let bytes = 0;
+    const cap = new OutputCap(outputLimit);
+    const texts = { out: '', err: '', channel: '' };
     let killedFor: RunEnd | undefined;
     const kill = (why: RunEnd) => {
       killedFor ??= why;
-      try {
-        process.kill(-child.pid!, 'SIGKILL'); // the process group: setpriv/bwrap; the pid namespace dies with it
-      } catch {
-        child.kill('SIGKILL');
-      }
+      killGroup(child);
     };
-    const timer = setTimeout(() => kill('timeout'), timeoutMs);
-    const take = (chunk: Buffer, into: 'out' | 'err') => {
-      if (bytes >= outputLimit) return;
-      const room = outputLimit - bytes;
-      const text = chunk.subarray(0, room).toString('utf8');
-      bytes += Math.min(chunk.length, room);
-      if (into === 'out') stdout += text;
-      else stderr += text;
-      if (chunk.length > room) kill('output-limit');
+    const timer = setTimeout(() => kill('timeout'), timerDelay(timeoutMs));
+    const take = (into: keyof typeof texts) => (chunk: Buffer) => {
+      const { keep, overflow } = cap.take(chunk.length);
+      if (keep > 0) texts[into] += chunk.subarray(0, keep).toString('utf8');
+      if (overflow) kill('output-limit');
     };
-    child.stdout!.on('data', (c: Buffer) => take(c, 'out'));
-    child.stderr!.on('data', (c: Buffer) => take(c, 'err'));
+    child.stdout!.on('data', take('out'));
+    child.stderr!.on('data', take('err'));
+    child.stdio[3]?.on('data', take('channel'));
     child.stdin!.on('error', () => undefined); // the program may exit without reading its input
     child.stdin!.end(stdin ?? '');
     child.on('error', (e) => {
@@ -145,8 +248,16 @@ function supervise(
     });
     child.on('close', (exitCode, signal) => {
       clearTimeout(timer);
-      const end: RunEnd = killedFor ?? classify(exitCode, signal, stderr);
-      resolve({ end, exitCode, signal, stdout, stderr, durationMs: Math.round(performance.now() - started) });
+      const end: RunEnd = killedFor ?? classify(exitCode, signal, texts.err);
+      resolve({
+        end,
+        exitCode,
+        signal,
+        stdout: texts.out,
+        stderr: texts.err,
+        channel: texts.channel,
+        durationMs: Math.round(performance.now() - started),
+      });
     });
   });
 }
@@ -160,3 +271,4 @@ function classify(exitCode: number | null, signal: NodeJS.Signals | null, stderr
   if (exitCode !== null && exitCode > 128 && exitCode < 128 + 32) return 'signal';
   return 'exit';
 }
+

@@ -1,8 +1,15 @@
-import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
+import type { SnippetPlan } from '../judge/plan.js';
+import { planJsSnippet } from '../judge/snippets-js.js';
+import { planPythonSnippets } from '../judge/snippets-python.js';
+import { judgeTest, readChannel, type TestOutcome } from '../judge/verdict.js';
 import type { Language } from '../lang/language.js';
-import type { RunEnd } from './errors.js';
-import { runSandboxed, type SandboxLimits } from './sandbox.js';
+import { SandboxError, type RunEnd } from './errors.js';
+import { nodeHarness, pythonHarness } from './harness.js';
+import { nodeRuntime, pythonRuntime } from './runtimes.js';
+import { runSandboxed, type SandboxJob, type SandboxLimits, type SandboxRun } from './sandbox.js';
+
+export type { TestOutcome, TestStatus } from '../judge/verdict.js';
 
 /** A candidate program and the tests to run against it. */
 export interface TestProgram {
@@ -16,19 +23,14 @@ export interface TestProgram {
   readonly tests: readonly string[];
 }
 
-export type TestStatus = 'pass' | 'fail' | 'error' | 'timeout';
-
-export interface TestOutcome {
-  readonly status: TestStatus;
-  readonly message?: string;
-}
-
 export interface TestRunResult {
   readonly tests: readonly TestOutcome[];
   readonly passed: number;
   /** passed / tests (0 for no tests). */
   readonly passRate: number;
-  /** How the sandboxed process ended. */
+  /** Tests whose outcome the sandbox decided (snippets of a form the judge cannot parse): see `TestOutcome.forgeable`. */
+  readonly forgeable: number;
+  /** How the sandboxed process ended (the worse of two runs when judged and forgeable tests ran apart). */
   readonly end: RunEnd;
   /** The program did not compile or load: every test failed with this. */
   readonly loadError?: string;
@@ -54,134 +56,111 @@ function transpile(code: string): { js: string; error?: string } {
   return { js: out.outputText };
 }
 
-function nodeHarness(nonce: string, tests: readonly string[]): string {
-  return `
-const NONCE = ${JSON.stringify(nonce)};
-const out = process.stdout;
-const report = (r) => out.write('\\n' + NONCE + JSON.stringify(r) + '\\n');
-const assert = require('node:assert');
-let mod;
-try { mod = require('/work/candidate.js'); } catch (e) { report({ load: String((e && e.stack) || e).slice(0, 1000) }); process.exit(0); }
-const TESTS = ${JSON.stringify(tests)};
-const names = Object.keys(mod);
-(async () => {
-  for (let i = 0; i < TESTS.length; i++) {
-    try {
-      const fn = new Function('assert', ...names, 'return (async () => {\\n' + TESTS[i] + '\\n})();');
-      await fn(assert, ...names.map((n) => mod[n]));
-      report({ i, status: 'pass' });
-    } catch (e) {
-      const status = e instanceof assert.AssertionError ? 'fail' : 'error';
-      report({ i, status, message: String((e && e.message) || e).slice(0, 500) });
+const jsPlans = new Map<string, SnippetPlan>();
+
+/** How each test snippet is run and judged (see `judge/plan.ts`); cached per snippet. */
+export async function planTests(language: Language, tests: readonly string[]): Promise<SnippetPlan[]> {
+  if (language === 'python') return planPythonSnippets(tests);
+  return tests.map((t) => {
+    let p = jsPlans.get(t);
+    if (!p) {
+      if (jsPlans.size > 5000) jsPlans.clear();
+      p = planJsSnippet(t);
+      jsPlans.set(t, p);
     }
-  }
-  report({ done: true });
-  process.exit(0);
-})();
-`;
+    return p;
+  });
 }
 
-function pythonHarness(nonce: string, tests: readonly string[]): string {
-  return `
-import sys, json
-NONCE = ${JSON.stringify(nonce)}
-_out = sys.__stdout__
-def report(r):
-    _out.write("\\n" + NONCE + json.dumps(r) + "\\n")
-    _out.flush()
-_BLOCKED = ("os.system", "os.exec", "os.fork", "os.forkpty", "os.posix_spawn", "os.spawn", "subprocess.Popen", "ctypes.dlopen", "os.kill", "os.killpg", "pty.spawn")
-def _hook(event, args):
-    if event.startswith(_BLOCKED):
-        raise PermissionError("sandbox: " + event + " is not allowed")
-sys.addaudithook(_hook)
-import importlib.util
-try:
-    _spec = importlib.util.spec_from_file_location("candidate", "/work/candidate.py")
-    _mod = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(_mod)
-except BaseException as e:
-    report({"load": (type(e).__name__ + ": " + str(e))[:1000]})
-    sys.exit(0)
-TESTS = json.loads(${JSON.stringify(JSON.stringify(tests))})
-for i, test in enumerate(TESTS):
-    ns = dict(vars(_mod))
-    try:
-        exec(test, ns)
-        report({"i": i, "status": "pass"})
-    except AssertionError as e:
-        report({"i": i, "status": "fail", "message": repr(e)[:500]})
-    except BaseException as e:
-        report({"i": i, "status": "error", "message": (type(e).__name__ + ": " + str(e))[:500]})
-report({"done": True})
-`;
+/** The sandbox job that runs `plans` against a program (already transpiled for TS). */
+function job(language: Language, code: string, plans: readonly SnippetPlan[], limits: SandboxLimits): SandboxJob {
+  if (language === 'python') {
+    const python = pythonRuntime();
+    return {
+      ...limits,
+      files: { 'candidate.py': code },
+      command: [python.command, '-I', '-S', '-B', '-'],
+      readOnlyPaths: python.mounts,
+      stdin: pythonHarness(plans),
+      channel: true,
+    };
+  }
+  const node = nodeRuntime();
+  const heapMb = Math.max(64, Math.floor((limits.memoryMb ?? 1024) * 0.75));
+  return {
+    ...limits,
+    reservedMb: 2048, // V8's up-front virtual reservations; the heap is capped by --max-old-space-size
+    files: { 'candidate.js': code },
+    command: [node.command, '--no-warnings', '--experimental-permission', '--allow-fs-read=/work', '--allow-fs-write=/work', `--max-old-space-size=${heapMb}`, '-'],
+    readOnlyPaths: node.mounts,
+    stdin: nodeHarness(plans),
+    channel: true,
+  };
 }
+
+const SEVERITY: readonly RunEnd[] = ['exit', 'signal', 'cpu', 'memory', 'output-limit', 'timeout'];
+const worse = (a: RunEnd, b: RunEnd) => (SEVERITY.indexOf(b) > SEVERITY.indexOf(a) ? b : a);
 
 /**
- * Runs a program's tests in the sandbox, one process for all tests of the program. The harness comes in on
- * standard input and tags its report lines with a per-run nonce, so what the program itself prints is never
- * taken for a result. Tests that never reported count as `timeout` when the run was killed for time, else
- * `error` (the program exited, crashed or ran out of memory).
+ * Runs a program's tests in the sandbox and judges them outside it. Snippets of the judged forms (see
+ * `planPythonSnippets`, `planJsSnippet`) run in one process that only reports the values their assertions
+ * would compare — the expected values never enter the sandbox — and the verdicts are computed here; the other
+ * snippets run in a second process with their own assertions, and their outcomes are marked `forgeable`. The
+ * harness reports on a pipe of its own, apart from what the program prints. Tests that never reported count as
+ * `timeout` when the run was killed for time, else `error`.
  */
 export async function runTests(program: TestProgram, limits: SandboxLimits = {}): Promise<TestRunResult> {
   const started = performance.now();
   const n = program.tests.length;
-  const fail = (loadError: string, end: RunEnd = 'exit'): TestRunResult => ({
-    tests: program.tests.map(() => ({ status: 'error', message: loadError })),
-    passed: 0,
-    passRate: 0,
-    end,
-    loadError,
-    durationMs: Math.round(performance.now() - started),
-  });
-  const nonce = `@@lsp-codegen-${randomBytes(12).toString('hex')}@@`;
-  let job;
-  if (program.language === 'python') {
-    job = {
-      files: { 'candidate.py': program.code },
-      command: ['python3', '-I', '-S', '-B', '-'],
-      stdin: pythonHarness(nonce, program.tests),
+  const plans = await planTests(program.language, program.tests);
+  const forgeable = plans.filter((p) => p.kind === 'forgeable').length;
+  const result = (tests: TestOutcome[], end: RunEnd, loadError?: string): TestRunResult => {
+    const passed = tests.filter((t) => t.status === 'pass').length;
+    return {
+      tests,
+      passed,
+      passRate: n ? passed / n : 0,
+      forgeable,
+      end,
+      ...(loadError !== undefined ? { loadError } : {}),
+      durationMs: Math.round(performance.now() - started),
     };
-  } else {
-    const { js, error } = program.language === 'typescript' ? transpile(program.code) : { js: program.code };
-    if (error) return fail(error);
-    const heapMb = Math.max(64, Math.floor((limits.memoryMb ?? 1024) * 0.75));
-    job = {
-      reservedMb: 2048, // V8's up-front virtual reservations; the heap is capped by --max-old-space-size
-      files: { 'candidate.js': js },
-      command: [
-        process.execPath,
-        '--no-warnings',
-        '--experimental-permission',
-        '--allow-fs-read=/work',
-        '--allow-fs-write=/work',
-        `--max-old-space-size=${heapMb}`,
-        '-',
-      ],
-      stdin: nodeHarness(nonce, program.tests),
-    };
+  };
+  const failAll = (loadError: string, end: RunEnd) =>
+    result(
+      plans.map((p) => ({ status: 'error', message: loadError, ...(p.kind === 'forgeable' ? { forgeable: true as const } : {}) })),
+      end,
+      loadError,
+    );
+  let code = program.code;
+  if (program.language === 'typescript') {
+    const { js, error } = transpile(program.code);
+    if (error) return failAll(error, 'exit');
+    code = js;
   }
-  const run = await runSandboxed({ ...limits, ...job });
-  const outcomes: (TestOutcome | undefined)[] = new Array(n).fill(undefined);
+  // Judged and forgeable tests never share a process: a forgeable snippet's text (expected values included)
+  // must not sit beside the judged ones.
+  const indices = plans.map((_, i) => i);
+  const groups = [indices.filter((i) => plans[i]!.kind === 'judged'), indices.filter((i) => plans[i]!.kind === 'forgeable')].filter((g) => g.length > 0);
+  const runs = await Promise.all(groups.map((g) => runSandboxed(job(program.language, code, g.map((i) => plans[i]!), limits))));
+  const outcomes: TestOutcome[] = new Array(n);
+  let end: RunEnd = 'exit';
   let loadError: string | undefined;
-  for (const line of run.stdout.split('\n')) {
-    if (!line.startsWith(nonce)) continue;
-    let r: { i?: number; status?: TestStatus; message?: string; load?: string };
-    try {
-      r = JSON.parse(line.slice(nonce.length)) as typeof r;
-    } catch {
-      continue;
-    }
-    if (r.load !== undefined) loadError = r.load;
-    else if (typeof r.i === 'number' && r.i >= 0 && r.i < n && r.status) {
-      outcomes[r.i] = r.message === undefined ? { status: r.status } : { status: r.status, message: r.message };
-    }
-  }
-  if (loadError !== undefined) return fail(loadError, run.end);
-  const missing: TestOutcome =
-    run.end === 'timeout'
-      ? { status: 'timeout', message: 'the run exceeded its time limit' }
-      : { status: 'error', message: `the program ended before this test (${run.end}${run.exitCode !== null ? `, exit ${run.exitCode}` : ''})` };
-  const tests = outcomes.map((o) => o ?? missing);
-  const passed = tests.filter((t) => t.status === 'pass').length;
-  return { tests, passed, passRate: n ? passed / n : 0, end: run.end, durationMs: Math.round(performance.now() - started) };
+  runs.forEach((run: SandboxRun, r) => {
+    const report = readChannel(run.channel);
+    if (report.setup !== undefined) throw new SandboxError('setup-failed', `the sandbox's harness failed: ${report.setup}`);
+    end = worse(end, run.end);
+    loadError ??= report.load;
+    const missing: TestOutcome =
+      run.end === 'timeout'
+        ? { status: 'timeout', message: 'the run exceeded its time limit' }
+        : { status: 'error', message: `the program ended before this test (${run.end}${run.exitCode !== null ? `, exit ${run.exitCode}` : ''})` };
+    groups[r]!.forEach((testIndex, local) => {
+      const plan = plans[testIndex]!;
+      const judged = judgeTest(program.language === 'python' ? 'python' : 'js', plan, report.events.get(local) ?? []);
+      outcomes[testIndex] = judged ?? (plan.kind === 'forgeable' ? { ...missing, forgeable: true } : missing);
+    });
+  });
+  if (loadError !== undefined) return failAll(loadError, end);
+  return result(outcomes, end);
 }

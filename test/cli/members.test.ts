@@ -1,3 +1,6 @@
+import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { PY_PROJECT, TS_PROJECT } from '../helpers/fixtures.js';
@@ -42,6 +45,30 @@ describe('lsp-codegen members', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses files outside the workspace, also through a symbolic link, for members and complete', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'lsp-codegen-confine-'));
+    try {
+      const workspace = join(root, 'ws');
+      cpSync(TS_PROJECT, workspace, { recursive: true });
+      writeFileSync(join(root, 'secret.ts'), 'export const token = "s3cret";\nconst x = token.\n');
+      symlinkSync(join(root, 'secret.ts'), join(workspace, 'src', 'shadow.ts'));
+      symlinkSync(root, join(workspace, 'src', 'up'));
+      for (const at of ['../secret.ts:2:17', `${join(root, 'secret.ts')}:2:17`, 'src/shadow.ts:2:17', 'src/up/secret.ts:2:17', '/etc/passwd:1:1']) {
+        for (const command of ['members', 'complete']) {
+          const r = await runCli([command, '--workspace', workspace, '--at', at]);
+          expect({ command, at, code: r.code }).toEqual({ command, at, code: 1 });
+          expect(r.stderr).toMatch(/is outside the workspace/);
+          expect(r.stdout).toBe('');
+        }
+      }
+      // An absolute path that is inside the workspace is fine.
+      const inside = await runCli(['members', '--workspace', workspace, '--at', `${join(workspace, 'src/services/order-service.ts')}:37:14`, '--json']);
+      expect(inside.code).toBe(0);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('usage errors exit 2', async () => {

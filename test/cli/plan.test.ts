@@ -39,6 +39,24 @@ describe('lsp-codegen run-tests', () => {
     expect(r.stderr).toMatch(/no problem "nope"/);
     expect((await runCli(['run-tests', '--problem', `${problems}/python.jsonl#py-median`])).code).toBe(2);
   });
+
+  it('bounds time flags: 2^31 ms or more is a usage error, the largest timer value still works', async () => {
+    writeFileSync(join(tmp, 'median.py'), '    s = sorted(xs)\n    n = len(s)\n    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2\n');
+    const at = ['--workspace', tmp, '--at', 'median.py:1:1'];
+    for (const args of [
+      ['run-tests', '--timeout', '2147483648', '--problem', `${problems}/python.jsonl#py-median`, '--solution', join(tmp, 'median.py')],
+      ['plan', '--time-limit', '1e12', '--problems', `${problems}/python.jsonl`],
+      ['members', '--timeout', '99999999999', ...at],
+      ['complete', '--budget-ms', '2147483648', ...at],
+      ['eval', 'run', '--budget-ms', '4294967296', '--dataset', join(tmp, 'd.jsonl'), '--out', tmp],
+    ]) {
+      const r = await runCli(args);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.stderr).toMatch(/must be an integer between \d+ and 2147483647/);
+    }
+    const ok = await runCli(['run-tests', '--problem', `${problems}/python.jsonl#py-median`, '--solution', join(tmp, 'median.py'), '--body', '--timeout', '2147483647']);
+    expect(ok.stdout).toMatch(/public: 2\/2 passed/);
+  });
 });
 
 describe('lsp-codegen plan', () => {

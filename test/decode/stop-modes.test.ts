@@ -50,6 +50,18 @@ describe('stop modes, Python', () => {
     expect(kept('block', { ...py, lineBefore: '    ' }, 's = """\nnot a dedent\n"""\n    t = 1\n')).toBeNull();
   });
 
+  it('block: a body written at column 0 after the header (or the docstring) ends at once; the body keeps its indentation', () => {
+    const afterDocstring = { ...py, lineBefore: '', previousLine: '    """Doc."""' };
+    expect(kept('block', afterDocstring, 'return 1\nprint(f())\n')).toBe('');
+    expect(kept('block', afterDocstring, '\n    return 1\nprint(f())\n')).toBe('\n    return 1');
+    const afterHeader = { ...py, lineBefore: '', previousLine: 'def f(x):  # note' };
+    expect(kept('block', afterHeader, 'x = 1\n')).toBe('');
+    expect(kept('block', afterHeader, '        y = 1\n        return y\n    z = 2\n')).toBe('        y = 1\n        return y');
+    // Inside a body, a line at the body's indentation goes on; one less deep ends it.
+    expect(kept('block', { ...py, lineBefore: '', previousLine: '    x = 1' }, '    y = 2\n        z = 3\n    w = 4\nv = 5\n')).toBe('    y = 2\n        z = 3\n    w = 4');
+    expect(kept('block', { ...py, lineBefore: '', previousLine: 'x = 1' }, 'y = 2\nz = 3\n')).toBeNull();
+  });
+
   it('block: a comment or a top-level cursor does not end it', () => {
     expect(kept('block', { ...py, lineBefore: '' }, '    a = 1\n# note\n    b = 2\n')).toBeNull();
     expect(kept('block', { ...py, lineBefore: '' }, 'a = 1\nb = 2\n')).toBeNull();

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +58,34 @@ describe('eval build (real language servers)', () => {
     expect(report.sites.every((s) => s.file !== 'src/util/format.ts')).toBe(true);
     expect(report.sites.length).toBe(5);
   });
+
+  it('skips links that lead out of the repository, survives a loop of links and a 2,000-deep import chain', async () => {
+    const repo = join(tmp, 'linked-repo');
+    cpSync(TS_PROJECT, repo, { recursive: true });
+    symlinkSync(join(packageRoot(), 'node_modules'), join(repo, 'node_modules'));
+    const outside = mkdtempSync(join(tmpdir(), 'lsp-codegen-outside-'));
+    writeFileSync(join(outside, 'secret.ts'), 'export class Secret {\n  reveal(): string {\n    const s = "x".repeat(3);\n    return s.toUpperCase();\n  }\n}\n');
+    symlinkSync(join(outside, 'secret.ts'), join(repo, 'src', 'shadow.ts'));
+    symlinkSync(outside, join(repo, 'src', 'elsewhere'));
+    symlinkSync('..', join(repo, 'src', 'loop'));
+    mkdirSync(join(repo, 'src', 'chain'));
+    const N = 2000;
+    for (let i = 0; i < N; i++) {
+      const next = i + 1 < N ? `import { v${i + 1} } from './m${i + 1}.js';\n` : '';
+      writeFileSync(join(repo, 'src', 'chain', `m${i}.ts`), `${next}export const v${i} = ${i + 1 < N ? `v${i + 1} + 1` : '1'};\n`);
+    }
+    writeFileSync(join(repo, 'src', 'chain', 'use.ts'), "import { v0 } from './m0.js';\nexport function twice(): string {\n  const n = v0 * 2;\n  return n.toFixed(1).padStart(8);\n}\n");
+    try {
+      const report = await buildDataset(repo, pool, { maxSites: 40, seed: 1 });
+      const seen = [...report.sites.map((s) => s.file), ...report.skippedFiles.map((s) => s.file)];
+      expect(seen.filter((f) => /shadow|elsewhere|loop/.test(f))).toEqual([]);
+      expect(report.skippedFiles).toEqual([]);
+      expect(report.files).toBe(N + 1 + 8); // the chain, its user, the fixture's own 8 files
+      expect(report.sites.some((s) => s.file === 'src/chain/use.ts')).toBe(true);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
 
 describe('eval run and report (real model)', () => {

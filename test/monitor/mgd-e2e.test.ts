@@ -37,16 +37,17 @@ beforeAll(async () => {
     const insert = (c: string) => doc.text.slice(0, doc.offset) + c + doc.text.slice(doc.offset);
     outcomes.push({ site, legal, withMonitor, without, text: { withMonitor: insert(withMonitor.completion), without: insert(without.completion) } });
   }
-  const ts = new TsProject(join(FIXTURES, 'ts-project'));
+  const ts = await TsProject.open(join(FIXTURES, 'ts-project'));
   const python = [];
   for (const o of outcomes) {
     const doc = siteDocument(o.site, FIXTURES);
     for (const [which, text] of [['mgd', o.text.withMonitor], ['free', o.text.without]] as const) {
       const variant = { id: `${o.site.id}#${which}`, workspace: doc.workspace, file: doc.file, text };
       if (o.site.language === 'python') python.push(variant);
-      else diagnostics.push(...ts.errors(doc.file, text).map((e) => ({ ...e, variant: variant.id, file: o.site.file })));
+      else diagnostics.push(...(await ts.errors(doc.file, text)).map((e) => ({ ...e, variant: variant.id, file: o.site.file })));
     }
   }
+  await ts.dispose();
   diagnostics.push(...(await typecheckPythonVariants(python)));
 }, 900_000);
 

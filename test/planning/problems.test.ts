@@ -29,7 +29,7 @@ describe('fixture problems', () => {
           const good = await runTests({ language: p.language, code: p.prompt + p.solution, tests });
           const stubBody = p.language === 'python' ? '    pass\n' : '  return undefined as any;\n}\n';
           const stub = await runTests({ language: p.language, code: p.prompt + stubBody, tests });
-          return { id: p.id, good: good.passRate, stub: stub.passRate };
+          return { id: p.id, good: good.passRate, stub: stub.passRate, forgeable: good.forgeable };
         }),
       ),
     );
@@ -37,6 +37,8 @@ describe('fixture problems', () => {
       expect({ id: r.id, good: r.good }).toEqual({ id: r.id, good: 1 });
       expect(r.stub).toBeLessThan(1);
     }
+    // Every shipped test is judged outside the sandbox but one (`… == [98.6…] or abs(…) < 1e-9` compares inside).
+    expect(results.filter((r) => r.forgeable > 0).map((r) => [r.id, r.forgeable])).toEqual([['py-celsius', 1]]);
   }, 300_000);
 
   it('rejects malformed problem files with the line, and finds problems by id', () => {

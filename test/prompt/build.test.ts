@@ -46,6 +46,25 @@ describe('prompt building (real tokenizer)', () => {
     expect(tok.decode(ltr.ids, true)).toMatch(/^<\|file_sep\|>a\.ts\n[\s\S]*const last = $/);
   });
 
+  it('tokenizes only what the context can hold: a 5 MB file costs what a small one does, with the same tokens', () => {
+    const line = (i: number) => `  const value${i} = compute(${i}, "text ${i}");\n`;
+    const big = Array.from({ length: 120_000 }, (_, i) => line(i)).join('');
+    expect(big.length).toBeGreaterThan(5_000_000);
+    const prefix = `export function f() {\n${big}  return value`;
+    const suffix = `;\n}\n${big}`;
+    let encoded = 0;
+    const counting = { vocab: tok.vocab, encode: (text: string) => ((encoded += text.length), tok.encode(text)) };
+    const built = buildPrompt(counting, format, { prefix, suffix, path: 'a.ts' }, 900);
+    expect(encoded).toBeLessThan(200_000);
+    // The same tokens as from a prompt cut by hand to 100,000 characters on each side (fully tokenized).
+    const small = buildPrompt(tok, format, { prefix: prefix.slice(-100_000), suffix: suffix.slice(0, 100_000), path: 'a.ts' }, 900);
+    expect(built.ids).toEqual(small.ids);
+    expect(built.truncated.prefixTokens).toBeGreaterThan(1_000_000);
+    const ltr = buildPrompt(counting, format, { prefix, path: 'a.ts' }, 900);
+    expect(ltr.ids).toEqual(buildPrompt(tok, format, { prefix: prefix.slice(-100_000), path: 'a.ts' }, 900).ids);
+    expect(ltr.healed).toBe(' value');
+  });
+
   it('backs up the last token of a left-to-right prompt for token healing', () => {
     const input = { prefix: 'const data = fs.readFileSync', path: 'a.ts' };
     const whole = tok.encode(promptText(format, input));

