@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests and tools need: bubblewrap (the sandbox of planning's test runs; prlimit and
-# setpriv come with util-linux, python3 with the machine).
-DEBIAN_PACKAGES=(bubblewrap)
+# setpriv come with util-linux; python3 runs Python candidates and reads Python tests).
+DEBIAN_PACKAGES=(bubblewrap python3)
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

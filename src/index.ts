@@ -22,23 +22,25 @@ export { STOP_MODES, stopModeIndex, type StopContext, type StopMode } from './de
 // Engine
 export { Engine, type CompletionRequest, type CompletionResult, type EngineOptions } from './engine/engine.js';
 export { defaultModelDir } from './engine/package-root.js';
+export { resolveWorkspaceFile, resolveWorkspaceRoot, WorkspaceError, type WorkspaceErrorCode } from './engine/workspace.js';
 export { findDereference, identifierEnd, isIdentifier, type Dereference } from './lang/dereference.js';
 // Language servers
 export { LspError, type LspErrorCode } from './lsp/errors.js';
-export { LanguageServer, type CompletionAnswer, type LanguageServerOptions } from './lsp/language-server.js';
+export { LanguageServer, type CallOptions, type CompletionAnswer, type LanguageServerOptions } from './lsp/language-server.js';
 export { normalizeMembers, queryMembers, type Member, type MemberAnswer, type MemberQuery } from './lsp/members.js';
 export { ServerPool, type ServerPoolOptions } from './lsp/pool.js';
 export { DEFAULT_SERVERS, SERVERS, serverFor, type ServerChoice, type ServerId, type ServerSpec } from './lsp/servers.js';
 // Monitors
 export { DereferenceMonitor, type DereferenceMonitorOptions } from './monitor/dereference-monitor.js';
-export type { MemberOracle, MonitorDocument, MonitorReport, Trigger } from './monitor/types.js';
+export { AnalysisUnavailable, type MemberOracle, type MonitorDocument, type MonitorReport, type Trigger } from './monitor/types.js';
 export { monitorVocab, type MonitorVocab } from './monitor/vocab.js';
 export { applyAllowList, breakBytes, VocabTrie } from './monitor/vocab-trie.js';
 export { completeInDocument, lspOracle, type DocumentCompletionRequest, type DocumentCompletionResult } from './engine/document-completion.js';
 // Sandbox and planning
 export { runSandboxed, checkSandboxTools, type SandboxJob, type SandboxLimits, type SandboxRun } from './sandbox/sandbox.js';
 export { SandboxError, type RunEnd } from './sandbox/errors.js';
-export { runTests, type TestProgram, type TestRunResult, type TestOutcome } from './sandbox/test-runner.js';
+export { planTests, runTests, type TestProgram, type TestRunResult, type TestOutcome } from './sandbox/test-runner.js';
+export type { Check, SnippetPlan } from './judge/plan.js';
 export { limitConcurrency } from './sandbox/limit-concurrency.js';
 export { loadProblem, loadProblems, ProblemError, type Problem } from './planning/problem.js';
 export { planSearch, pucb, type Policy, type SearchOptions, type SearchResult } from './planning/mcts.js';

@@ -1,5 +1,5 @@
 import { STOP_MODES } from '../decode/stop-modes.js';
-import { completeInDocument } from '../engine/document-completion.js';
+import { completeInDocument, type DocumentCompletionResult } from '../engine/document-completion.js';
 import { DEFAULT_MAX_TOKENS, Engine } from '../engine/engine.js';
 import { ServerPool } from '../lsp/pool.js';
 import { SERVER_IDS, type ServerId } from '../lsp/servers.js';
@@ -22,6 +22,8 @@ server says are type-valid (monitor-guided decoding).
   --model DIR            model directory (default: the shipped code-lm-19m)
   --server ID            TypeScript/JavaScript server: tsgo (default) or tsls
   --budget-ms MS         longest wait for the language server per trigger (default 300)
+  --warmup-ms MS         longest wait for a cold language server before decoding (default 10000); a
+                         server still loading then is left to load, and the monitor waits for none of it
   --fim auto|on|off      use the text after the cursor as fill-in-the-middle suffix (default auto: yes,
                          except right at a dereference, where left to right is measured far better)
   --json                 print { completion, finishReason, monitor, timings }
@@ -38,6 +40,7 @@ const OPTIONS = {
   model: { type: 'string' },
   server: { type: 'string' },
   'budget-ms': { type: 'string' },
+  'warmup-ms': { type: 'string' },
   fim: { type: 'string' },
   ...COMMON_OPTIONS,
 } as const;
@@ -52,6 +55,7 @@ export async function completeCommand(argv: string[], out: (text: string) => voi
     temperature: numberFlag(values, 'temperature', { min: 0 }),
     seed: numberFlag(values, 'seed', { min: 0, max: 2 ** 32 - 1, integer: true }),
     budgetMs: millisecondsFlag(values, 'budget-ms'),
+    warmupMs: millisecondsFlag(values, 'warmup-ms', 0),
     monitor: !values['no-monitor'],
     fim: ({ auto: 'auto', on: true, off: false } as const)[choiceFlag(values, 'fim', ['auto', 'on', 'off'] as const) ?? 'auto'],
   };
@@ -65,8 +69,31 @@ export async function completeCommand(argv: string[], out: (text: string) => voi
       out(JSON.stringify({ completion, finishReason, monitor: { triggers: monitor.triggers, constrainedTokens: monitor.constrainedTokens }, timings }, null, 2));
     } else {
       out(result.completion);
+      const notice = degradedNotice(result.monitor);
+      if (notice) process.stderr.write(`lsp-codegen complete: ${notice}\n`);
     }
   } finally {
     await Promise.all([pool.dispose(), engine.dispose()]);
   }
+}
+
+const REASONS: Readonly<Record<string, string>> = {
+  'not-ready': 'the language server was still loading the project',
+  timeout: 'the language server answered too late',
+  empty: 'the language server knew no members there',
+  'no-legal-continuation': 'what was already typed has no legal continuation',
+};
+
+/** One line saying that (and why) monitoring fell short, or undefined when every trigger was constrained. */
+export function degradedNotice(monitor: DocumentCompletionResult['monitor']): string | undefined {
+  if (!monitor.enabled) return undefined;
+  const degraded = monitor.triggers.filter((t) => t.degraded);
+  if (degraded.length === 0) return undefined;
+  const counts = new Map<string, number>();
+  for (const t of degraded) {
+    const reason = t.reason?.startsWith('error:') ? 'error' : (t.reason ?? 'unknown');
+    counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  }
+  const why = [...counts].map(([r, n]) => `${n}× ${REASONS[r] ?? (r === 'error' ? 'the language server failed' : r)}`).join('; ');
+  return `monitoring degraded: ${degraded.length} of ${monitor.triggers.length} trigger${monitor.triggers.length > 1 ? 's' : ''} left unconstrained (${why})`;
 }

@@ -57,12 +57,25 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`lsp-codegen: ${(e as Error).message}\n`);
-    process.exitCode = 1;
-  },
-);
+/**
+ * Exits once what was written has been flushed: nothing left behind (an idle timer, a language server that is
+ * still shutting down) may keep the command from ending.
+ */
+function exit(code: number): void {
+  process.exitCode = code;
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+// An interrupt ends the command through process.exit, so that its exit hooks run: sandboxed runs are killed,
+// temporary folders removed, an evaluation's lock released.
+for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`lsp-codegen: interrupted (${signal})\n`);
+    process.exit(128 + number);
+  });
+}
+
+main(process.argv.slice(2)).then(exit, (e: unknown) => {
+  process.stderr.write(`lsp-codegen: ${(e as Error).message}\n`);
+  exit(1);
+});

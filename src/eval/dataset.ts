@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, realpathSync } from 'node:fs';
+import { readJsonLines } from '../util/json-lines.js';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -217,29 +218,5 @@ export function siteProblem(value: unknown): string | undefined {
 
 /** Reads a dataset (JSON Lines of `DatasetSite`) and checks every line before anything runs. */
 export function loadDataset(file: string): DatasetSite[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new DatasetError(`dataset not found: ${file}`);
-  }
-  const sites: DatasetSite[] = [];
-  const ids = new Set<string>();
-  text.split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      throw new DatasetError(`${file}:${i + 1}: not valid JSON`);
-    }
-    const problem = siteProblem(value);
-    if (problem) throw new DatasetError(`${file}:${i + 1}: not a dataset site (${problem})`);
-    const site = value as DatasetSite;
-    if (ids.has(site.id)) throw new DatasetError(`${file}:${i + 1}: duplicate site id "${site.id}"`);
-    ids.add(site.id);
-    sites.push(site);
-  });
-  if (sites.length === 0) throw new DatasetError(`${file} holds no sites`);
-  return sites;
+  return readJsonLines<DatasetSite>(file, { entry: 'dataset site', entries: 'dataset' }, siteProblem, (m) => new DatasetError(m));
 }

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
+import { makeTempDir } from '../util/temp-dir.js';
 
 /** One version of one file of a workspace, to type-check with the rest of its workspace. */
 export interface Variant {
@@ -78,7 +78,8 @@ export function overlayWorkspace(dir: string, workspace: string, file: string, t
  */
 export async function typecheckPythonVariants(variants: readonly Variant[], timeoutMs = 300_000): Promise<CheckDiagnostic[]> {
   if (variants.length === 0) return [];
-  const root = mkdtempSync(join(tmpdir(), 'lsp-codegen-check-'));
+  const temp = makeTempDir('lsp-codegen-check-');
+  const root = temp.path;
   try {
     const dirOf = new Map<string, string>();
     const byDir = new Map<string, Variant[]>();
@@ -95,7 +96,7 @@ export async function typecheckPythonVariants(variants: readonly Variant[], time
     const files = [...byDir].map(([dir, [v]]) => join(dir, relative(v!.workspace, v!.file)));
     return await pyright(root, files, byDir, timeoutMs);
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    temp.remove();
   }
 }
 

@@ -26,6 +26,7 @@ import {
   type ProtocolRequestType,
   type ProtocolRequestType0,
 } from 'vscode-languageserver-protocol';
+import { timerDelay } from '../util/timer.js';
 import { LspError } from './errors.js';
 import type { ServerSpec } from './servers.js';
 
@@ -53,20 +54,38 @@ const CLIENT_CAPABILITIES: ClientCapabilities = {
 
 const STDERR_TAIL = 4000;
 
-export interface ConnectionOptions {
-  /** Limit for `initialize` (the server's cold start). */
-  readonly initializeTimeoutMs: number;
+/** How one request is bounded: by a deadline, by the server's silence, and/or by the caller's signal. */
+export interface RequestLimits {
+  /** Give up (`timeout`) after this long. */
+  readonly timeoutMs?: number | undefined;
+  /**
+   * Give up (`timeout`) only once the server has shown no sign of life (no message of any kind — progress,
+   * log, diagnostics, answers — and no output on stderr) for this long: for a server that is still loading.
+   */
+  readonly silenceMs?: number | undefined;
+  /** Aborting cancels the request on the server (`$/cancelRequest`) and rejects it with `cancelled` at once. */
+  readonly signal?: AbortSignal | undefined;
+  /**
+   * After a cancellation the server must still answer the request (LSP answers every request, a cancelled one
+   * with an error) within this long, else it is hung and is killed: a caller that always gives up early must
+   * not keep a frozen server alive.
+   */
+  readonly hangMs?: number | undefined;
 }
 
 /**
  * One running language-server process and its JSON-RPC connection, from spawn to exit. It answers the
- * server's own requests and gives every request of ours a time limit. Restarting is the supervisor's job
- * (`LanguageServer`).
+ * server's own requests and bounds every request of ours. Restarting is the supervisor's job
+ * (`LanguageServer`). While no request is in flight, the process and its pipes do not keep the caller's
+ * Node.js process alive.
  */
 export class LspConnection {
   private exitReason: string | undefined;
   private killed = false;
   private stderrTail = '';
+  private inflight = 0;
+  /** When the server last showed a sign of life (any message, or stderr output). */
+  lastActivity = Date.now();
   readonly exited: Promise<string>;
   capabilities: InitializeResult['capabilities'] = {};
 
@@ -90,12 +109,14 @@ export class LspConnection {
     // A server whose pipes closed is of no use: make sure the process goes too (`exited` follows its exit).
     rpc.onClose(() => this.kill());
     child.stderr?.on('data', (d: Buffer) => {
+      this.lastActivity = Date.now();
       this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-STDERR_TAIL);
     });
+    this.holdProcess(false);
   }
 
-  /** Spawns the server in `workspace` and runs the `initialize` / `initialized` handshake. */
-  static async start(spec: ServerSpec, workspace: string, options: ConnectionOptions): Promise<LspConnection> {
+  /** Spawns the server in `workspace`; `initialize` must follow before anything else is sent. */
+  static spawn(spec: ServerSpec, workspace: string): LspConnection {
     const { command, args } = spec.launch();
     let child: ChildProcess;
     try {
@@ -107,31 +128,48 @@ export class LspConnection {
     const conn = new LspConnection(spec, child, rpc, workspace);
     conn.answerServerRequests();
     rpc.listen();
-    const rootUri = pathToFileURL(workspace).href;
+    return conn;
+  }
+
+  /** The `initialize` / `initialized` handshake; on failure the process is killed. */
+  async initialize(limits: RequestLimits): Promise<void> {
+    const rootUri = pathToFileURL(this.workspace).href;
     try {
-      const result = await conn.request(
+      const result = await this.request(
         InitializeRequest.type,
         {
           processId: process.pid,
           rootUri,
-          rootPath: workspace,
+          rootPath: this.workspace,
           workspaceFolders: [{ uri: rootUri, name: 'workspace' }],
           capabilities: CLIENT_CAPABILITIES,
-          initializationOptions: spec.initializationOptions ?? null,
+          initializationOptions: this.spec.initializationOptions ?? null,
           clientInfo: { name: 'lsp-codegen' },
         },
-        options.initializeTimeoutMs,
+        limits,
       );
-      conn.capabilities = result.capabilities;
-      await conn.notify(InitializedNotification.type, {});
+      this.capabilities = result.capabilities;
+      await this.notify(InitializedNotification.type, {});
     } catch (e) {
-      conn.kill();
+      this.kill();
       if (e instanceof LspError && e.code === 'server-exited') {
-        throw new LspError('spawn-failed', `${spec.name} did not start: ${e.message}`);
+        throw new LspError('spawn-failed', `${this.spec.name} did not start: ${e.message}`);
       }
       throw e;
     }
+  }
+
+  /** Spawns and initializes (for callers that need no supervision). */
+  static async start(spec: ServerSpec, workspace: string, limits: RequestLimits): Promise<LspConnection> {
+    const conn = LspConnection.spawn(spec, workspace);
+    await conn.initialize(limits);
     return conn;
+  }
+
+  /** Keeps the caller's event loop alive only while a request is in flight. */
+  private holdProcess(hold: boolean): void {
+    const handles = [this.child, this.child.stdin, this.child.stdout, this.child.stderr] as unknown as ({ ref?: () => void; unref?: () => void } | null)[];
+    for (const h of handles) (hold ? h?.ref : h?.unref)?.call(h);
   }
 
   /** Running and usable: not exited, and not being killed. */
@@ -152,51 +190,95 @@ export class LspConnection {
 
   private answerServerRequests(): void {
     const rootUri = pathToFileURL(this.workspace).href;
-    this.rpc.onRequest(ConfigurationRequest.method, (params: ConfigurationParams) =>
-      params.items.map((item) => this.spec.configuration(item.section)),
-    );
+    this.rpc.onRequest(ConfigurationRequest.method, (params: ConfigurationParams) => {
+      this.lastActivity = Date.now();
+      return params.items.map((item) => this.spec.configuration(item.section));
+    });
     this.rpc.onRequest(RegistrationRequest.method, () => null);
     this.rpc.onRequest(UnregistrationRequest.method, () => null);
     this.rpc.onRequest(WorkDoneProgressCreateRequest.method, () => null);
     this.rpc.onRequest(WorkspaceFoldersRequest.method, () => [{ uri: rootUri, name: 'workspace' }]);
     // Anything else the server asks (showMessageRequest, applyEdit, …) gets an empty answer.
     this.rpc.onRequest(() => null);
-    this.rpc.onNotification(() => undefined);
+    // Every message is a sign of life: progress while a project loads (vscode-jsonrpc routes `$/progress`
+    // apart from other notifications), logs, diagnostics.
+    const alive = () => {
+      this.lastActivity = Date.now();
+    };
+    this.rpc.onNotification(alive);
+    this.rpc.onUnhandledProgress(alive);
   }
 
-  /** Sends a request; rejects with `timeout` after `timeoutMs` or `server-exited` if the process goes away. */
+  /**
+   * Sends a request, bounded by `limits`: rejects with `timeout` (deadline passed, or the server silent for
+   * too long), `cancelled` (the caller's signal; the server is sent `$/cancelRequest`) or `server-exited`.
+   */
   async request<P, R>(
     type: ProtocolRequestType<P, R, any, any, any> | ProtocolRequestType0<R, any, any, any>,
     params: P,
-    timeoutMs: number,
+    limits: RequestLimits,
   ): Promise<R> {
     if (!this.alive) throw new LspError('server-exited', `${this.spec.name} is not running (${this.exitReason ?? 'killed'})`);
+    if (limits.signal?.aborted) throw new LspError('cancelled', `${type.method} was cancelled before it was sent`);
     const cancel = new CancellationTokenSource();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        cancel.cancel();
-        reject(new LspError('timeout', `${this.spec.name} did not answer ${type.method} within ${timeoutMs} ms`));
-      }, timeoutMs);
+    const timers: NodeJS.Timeout[] = [];
+    let onAbort: (() => void) | undefined;
+    const stopped = new Promise<never>((_, reject) => {
+      const fail = (error: LspError) => {
+        cancel.cancel(); // vscode-jsonrpc sends $/cancelRequest for a pending request
+        reject(error);
+      };
+      if (limits.timeoutMs !== undefined) {
+        timers.push(setTimeout(() => fail(new LspError('timeout', `${this.spec.name} did not answer ${type.method} within ${limits.timeoutMs} ms`)), timerDelay(limits.timeoutMs)));
+      }
+      if (limits.silenceMs !== undefined) {
+        const silence = limits.silenceMs;
+        const check = () => {
+          const quiet = Date.now() - this.lastActivity;
+          if (quiet >= silence) fail(new LspError('timeout', `${this.spec.name} showed no sign of life for ${Math.round(quiet / 1000)} s during ${type.method}`));
+          else timers.push(setTimeout(check, timerDelay(silence - quiet + 10)));
+        };
+        timers.push(setTimeout(check, timerDelay(silence)));
+      }
+      if (limits.signal) {
+        onAbort = () => fail(new LspError('cancelled', `${type.method} was cancelled`));
+        limits.signal.addEventListener('abort', onAbort, { once: true });
+      }
     });
     const exited = this.exited.then((reason): never => {
       throw new LspError('server-exited', `${this.spec.name} ${reason} during ${type.method}${this.stderrHint()}`);
     });
     exited.catch(() => undefined); // settles after the race when the request ends first: not an unhandled rejection
+    stopped.catch(() => undefined);
+    if (this.inflight++ === 0) this.holdProcess(true);
+    let sent: Promise<R> | undefined;
     try {
-      const sent: Promise<R> =
+      sent =
         params === undefined
           ? this.rpc.sendRequest(type.method, cancel.token)
           : this.rpc.sendRequest(type.method, params, cancel.token);
-      return await Promise.race([sent, timeout, exited]);
+      const result = await Promise.race([sent, stopped, exited]);
+      this.lastActivity = Date.now();
+      return result;
     } catch (e) {
+      if (e instanceof LspError && e.code === 'cancelled' && sent && limits.hangMs !== undefined) this.watchCancelled(sent, limits.hangMs);
       if (e instanceof LspError) throw e;
       if (!this.alive) throw new LspError('server-exited', `${this.spec.name} ${this.exitReason} during ${type.method}`);
       throw new LspError('request-failed', `${this.spec.name} failed ${type.method}: ${(e as Error).message}`);
     } finally {
-      clearTimeout(timer);
+      for (const t of timers) clearTimeout(t);
+      if (onAbort) limits.signal?.removeEventListener('abort', onAbort);
       cancel.dispose();
+      if (--this.inflight === 0) this.holdProcess(false);
     }
+  }
+
+  /** Kills the server if it does not answer a cancelled request within `hangMs`. */
+  private watchCancelled(sent: Promise<unknown>, hangMs: number): void {
+    const timer = setTimeout(() => this.alive && this.kill(), timerDelay(hangMs));
+    timer.unref(); // a watch, not a reason to keep the caller running
+    const answered = () => clearTimeout(timer);
+    sent.then(answered, answered);
   }
 
   async notify<P>(type: ProtocolNotificationType<P, any> | ProtocolNotificationType0<any>, params: P): Promise<void> {
@@ -218,7 +300,7 @@ export class LspConnection {
   async stop(graceMs = 2000): Promise<void> {
     if (!this.alive) return;
     try {
-      await this.request(ShutdownRequest.type, undefined, graceMs);
+      await this.request(ShutdownRequest.type, undefined, { timeoutMs: graceMs });
       await this.notify(ExitNotification.type, undefined);
     } catch {
       // a hung or dead server is killed below

@@ -8,6 +8,10 @@ export type LspErrorCode =
   | 'timeout'
   /** the process exited or the connection closed while the call was in flight */
   | 'server-exited'
+  /** the caller cancelled the request (its budget ran out); the server was told to drop it */
+  | 'cancelled'
+  /** the server is still loading its project; nothing was asked */
+  | 'not-ready'
   /** the server keeps crashing; it is not restarted until the back-off delay has passed */
   | 'server-crashing'
   /** the server answered with an error */

@@ -12,18 +12,27 @@ import {
   type Location,
   type LocationLink,
 } from 'vscode-languageserver-protocol';
-import { delay, LspConnection } from './connection.js';
+import { delay, LspConnection, type RequestLimits } from './connection.js';
 import { LspError } from './errors.js';
 import type { ServerSpec } from './servers.js';
 import { diffChange, positionAt } from './text.js';
 
 export interface LanguageServerOptions {
-  /** Limit for one request; a server that does not answer in time is killed and restarted. Default 10 s. */
+  /** Limit for one request to a server that is ready; one that does not answer in time is killed and restarted. Default 10 s. */
   readonly requestTimeoutMs?: number;
-  /** Limit for start-up (`initialize`). Default 60 s. */
-  readonly initializeTimeoutMs?: number;
+  /**
+   * A server that is starting or loading its project (not ready) is never killed for being slow, only after it
+   * has shown no sign of life (no message, no stderr output) for this long. Default 120 s.
+   */
+  readonly readyTimeoutMs?: number;
   /** Longest wait between restarts of a server that keeps crashing. Default 8 s. */
   readonly maxBackoffMs?: number;
+}
+
+/** Options of one call. */
+export interface CallOptions {
+  /** Aborting cancels the call: queued, it never runs; in flight, the server is sent `$/cancelRequest`. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface CompletionAnswer {
@@ -41,6 +50,11 @@ interface OpenDocument {
  * A supervised language server for one workspace: started on first use, restarted (with back-off) when it
  * dies or hangs, and fed the engine's overlay documents — the text the engine sends is what the server sees,
  * whatever is on disk. Calls on one document are serialized; calls on different documents may overlap.
+ *
+ * Readiness: a server is *ready* once it has answered a request after starting (all three servers hold their
+ * first answers until the project is loaded). Until then its requests are bounded by its silence
+ * (`readyTimeoutMs`), not by `requestTimeoutMs`, so a server loading a large project is never killed for being
+ * slow; callers that cannot wait (the monitors) ask `ready` first.
  */
 export class LanguageServer {
   private current: LspConnection | undefined;
@@ -51,8 +65,10 @@ export class LanguageServer {
   private crashes = 0;
   private nextStartAt = 0;
   private disposed = false;
+  private readyFlag = false;
+  private loading: Promise<boolean> | undefined;
   private readonly requestTimeoutMs: number;
-  private readonly initializeTimeoutMs: number;
+  private readonly readyTimeoutMs: number;
   private readonly maxBackoffMs: number;
   /** Starts of the server process so far (restarts included). */
   starts = 0;
@@ -65,13 +81,18 @@ export class LanguageServer {
     options: LanguageServerOptions = {},
   ) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
-    this.initializeTimeoutMs = options.initializeTimeoutMs ?? 60_000;
+    this.readyTimeoutMs = options.readyTimeoutMs ?? 120_000;
     this.maxBackoffMs = options.maxBackoffMs ?? 8_000;
   }
 
   /** Process id of the running server (tests kill it to check restarts). */
   get pid(): number | undefined {
     return this.current?.alive ? this.current.pid : undefined;
+  }
+
+  /** Whether the running server has answered since it started (its project is loaded). */
+  get ready(): boolean {
+    return this.readyFlag && !!this.current?.alive;
   }
 
   /** Starts the server now instead of on first use. */
@@ -81,21 +102,31 @@ export class LanguageServer {
 
   private async connection(): Promise<LspConnection> {
     if (this.disposed) throw new LspError('disposed', `${this.spec.name} client was disposed`);
-    if (this.current?.alive) return this.current;
     if (this.starting) return this.starting;
+    if (this.current?.alive) return this.current;
     const wait = this.nextStartAt - Date.now();
     if (wait > 0) {
       throw new LspError('server-crashing', `${this.spec.name} keeps crashing; next restart in ${wait} ms`);
     }
+    this.starts++;
+    this.readyFlag = false;
+    let conn: LspConnection;
+    try {
+      conn = LspConnection.spawn(this.spec, this.workspace);
+    } catch (e) {
+      this.noteCrash();
+      throw e;
+    }
+    // Known at once, so that dispose() can stop a server that hangs while starting.
+    this.current = conn;
+    this.open = new Map();
+    void conn.exited.then(() => this.onExit(conn));
     this.starting = (async () => {
-      this.starts++;
       try {
-        const conn = await LspConnection.start(this.spec, this.workspace, { initializeTimeoutMs: this.initializeTimeoutMs });
-        this.current = conn;
-        this.open = new Map();
-        void conn.exited.then(() => this.onExit(conn));
+        await conn.initialize({ silenceMs: this.readyTimeoutMs });
         return conn;
       } catch (e) {
+        if (this.current === conn) this.current = undefined;
         this.noteCrash();
         throw e;
       } finally {
@@ -108,6 +139,7 @@ export class LanguageServer {
   private onExit(conn: LspConnection): void {
     if (this.current !== conn) return;
     this.current = undefined;
+    this.readyFlag = false;
     if (!this.disposed) this.noteCrash();
   }
 
@@ -118,13 +150,21 @@ export class LanguageServer {
     this.nextStartAt = Date.now() + backoff;
   }
 
-  /** Runs `fn` on the connection; a timeout kills the server so the next call starts a fresh one. */
-  private async withConnection<T>(fn: (conn: LspConnection) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` on the connection with the limits of the server's state: a ready server must answer within
+   * `requestTimeoutMs`, a loading one must not fall silent for `readyTimeoutMs`. A timeout kills the server so
+   * the next call starts a fresh one; a cancellation does not.
+   */
+  private async withConnection<T>(fn: (conn: LspConnection, limits: RequestLimits) => Promise<T>, signal?: AbortSignal): Promise<T> {
     this.lastUsed = Date.now();
     const conn = await this.connection();
+    const limits: RequestLimits = this.readyFlag
+      ? { timeoutMs: this.requestTimeoutMs, hangMs: this.requestTimeoutMs, signal }
+      : { silenceMs: this.readyTimeoutMs, signal };
     try {
-      const result = await fn(conn);
+      const result = await fn(conn, limits);
       this.crashes = 0; // a real answer: the server is healthy again
+      if (this.current === conn) this.readyFlag = true;
       return result;
     } catch (e) {
       if (e instanceof LspError && e.code === 'timeout') conn.kill();
@@ -132,17 +172,32 @@ export class LanguageServer {
     }
   }
 
-  /** Serializes calls per document so a `didChange` and its query are never interleaved with another's. */
-  private async locked<T>(uri: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Serializes calls per document so a `didChange` and its query are never interleaved with another's. A call
+   * whose signal aborts while it waits for its turn gives up at once and, when its turn comes, does nothing.
+   */
+  private async locked<T>(uri: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const previous = this.locks.get(uri) ?? Promise.resolve();
-    const run = previous.then(fn, fn);
+    const guarded = () => (signal?.aborted ? Promise.reject(new LspError('cancelled', 'cancelled before its turn')) : fn());
+    const run = previous.then(guarded, guarded);
     const settled = run.then(
       () => undefined,
       () => undefined,
     );
     this.locks.set(uri, settled);
     try {
-      return await run;
+      if (!signal) return await run;
+      let onAbort: (() => void) | undefined;
+      const aborted = new Promise<never>((_, reject) => {
+        onAbort = () => reject(new LspError('cancelled', 'cancelled while waiting for the document'));
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+      });
+      try {
+        return await Promise.race([run, aborted]);
+      } finally {
+        signal.removeEventListener('abort', onAbort!);
+      }
     } finally {
       if (this.locks.get(uri) === settled) this.locks.delete(uri);
     }
@@ -172,31 +227,44 @@ export class LanguageServer {
    * Completion at `offset` of the overlay `text` of file `path`. The document is synchronized first (no await
    * on anything else between the didChange and the request, so the server answers for exactly this text).
    */
-  async completion(path: string, text: string, offset: number, triggerCharacter?: string): Promise<CompletionAnswer> {
-    return this.atPosition(path, text, async (conn, uri) => {
-      const result = await conn.request(
-        CompletionRequest.type,
-        {
-          textDocument: { uri },
-          position: positionAt(text, offset),
-          context: triggerCharacter
-            ? { triggerKind: CompletionTriggerKind.TriggerCharacter, triggerCharacter }
-            : { triggerKind: CompletionTriggerKind.Invoked },
-        },
-        this.requestTimeoutMs,
-      );
-      return normalizeList(result);
-    });
+  async completion(path: string, text: string, offset: number, triggerCharacter?: string, options: CallOptions = {}): Promise<CompletionAnswer> {
+    return this.atPosition(
+      path,
+      text,
+      async (conn, uri, limits) => {
+        const result = await conn.request(
+          CompletionRequest.type,
+          {
+            textDocument: { uri },
+            position: positionAt(text, offset),
+            context: triggerCharacter
+              ? { triggerKind: CompletionTriggerKind.TriggerCharacter, triggerCharacter }
+              : { triggerKind: CompletionTriggerKind.Invoked },
+          },
+          limits,
+        );
+        return normalizeList(result);
+      },
+      options.signal,
+    );
   }
 
   /** Runs `ask` on the connection once the server's copy of `path` is `text`, serialized per document. */
-  private atPosition<T>(path: string, text: string, ask: (conn: LspConnection, uri: string) => Promise<T>): Promise<T> {
+  private atPosition<T>(
+    path: string,
+    text: string,
+    ask: (conn: LspConnection, uri: string, limits: RequestLimits) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const uri = pathToFileURL(path).href;
-    return this.locked(uri, () =>
-      this.withConnection(async (conn) => {
-        await this.sync(conn, path, uri, text);
-        return ask(conn, uri);
-      }),
+    return this.locked(
+      uri,
+      () =>
+        this.withConnection(async (conn, limits) => {
+          await this.sync(conn, path, uri, text);
+          return ask(conn, uri, limits);
+        }, signal),
+      signal,
     );
   }
 
@@ -205,13 +273,35 @@ export class LanguageServer {
     return !!this.current?.alive && this.open.has(pathToFileURL(path).href);
   }
 
+  /**
+   * Makes sure the server is starting or loading with `path` open as `text`, and resolves when it is ready
+   * (true) or could not get there (false). One load at a time: later calls share it. Never throws.
+   */
+  whenReady(path: string, text: string): Promise<boolean> {
+    if (this.ready) return Promise.resolve(true);
+    this.loading ??= this.completion(path, text, 0)
+      .then(
+        () => true,
+        () => false,
+      )
+      .finally(() => {
+        this.loading = undefined;
+      });
+    return this.loading;
+  }
+
   /** Where the symbol at `offset` of the overlay `text` is defined (file URIs; [] when unknown). */
-  async definition(path: string, text: string, offset: number): Promise<string[]> {
-    return this.atPosition(path, text, async (conn, uri) => {
-      const result = await conn.request(DefinitionRequest.type, { textDocument: { uri }, position: positionAt(text, offset) }, this.requestTimeoutMs);
-      const list: (Location | LocationLink)[] = result ? (Array.isArray(result) ? result : [result]) : [];
-      return list.map((l) => ('targetUri' in l ? l.targetUri : l.uri));
-    });
+  async definition(path: string, text: string, offset: number, options: CallOptions = {}): Promise<string[]> {
+    return this.atPosition(
+      path,
+      text,
+      async (conn, uri, limits) => {
+        const result = await conn.request(DefinitionRequest.type, { textDocument: { uri }, position: positionAt(text, offset) }, limits);
+        const list: (Location | LocationLink)[] = result ? (Array.isArray(result) ? result : [result]) : [];
+        return list.map((l) => ('targetUri' in l ? l.targetUri : l.uri));
+      },
+      options.signal,
+    );
   }
 
   /** Tells the server the overlay text of a file without asking anything (other files' edits matter too). */
@@ -220,8 +310,8 @@ export class LanguageServer {
   }
 
   /** `completionItem/resolve` (details such as signatures). */
-  async resolve(item: CompletionItem): Promise<CompletionItem> {
-    return this.withConnection((conn) => conn.request(CompletionResolveRequest.type, item, this.requestTimeoutMs));
+  async resolve(item: CompletionItem, options: CallOptions = {}): Promise<CompletionItem> {
+    return this.withConnection((conn, limits) => conn.request(CompletionResolveRequest.type, item, limits), options.signal);
   }
 
   /** Forgets an overlay document (didClose). */
@@ -233,12 +323,14 @@ export class LanguageServer {
     });
   }
 
-  /** Shuts the server down (shutdown/exit, then kill); later calls fail with `disposed`. */
+  /** Shuts the server down (shutdown/exit, then kill; a server still starting is killed); later calls fail with `disposed`. */
   async dispose(): Promise<void> {
     this.disposed = true;
-    const conn = this.current ?? (await this.starting?.catch(() => undefined));
+    const conn = this.current;
     this.current = undefined;
-    await conn?.stop();
+    if (!conn) return;
+    if (this.starting) conn.kill();
+    else await conn.stop();
   }
 
   /** Waits until the current server process (if any) has exited; for tests. */

@@ -35,6 +35,8 @@ export interface MemberQuery {
   readonly language: Language;
   /** Resolve each member's signature / type (one request per member). */
   readonly signatures?: boolean;
+  /** Aborting cancels the query (on the server too) and releases the document at once. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 const KIND_NAMES = new Map<number, string>(
@@ -122,12 +124,13 @@ export async function queryMembers(server: LanguageServer, query: MemberQuery): 
   const start = performance.now();
   const head = text.slice(0, dereference.memberStart);
   const rest = text.slice(identifierEnd(text, offset, language));
-  let answer = await server.completion(query.file, head + rest, dereference.memberStart, '.');
+  const call = { signal: query.signal };
+  let answer = await server.completion(query.file, head + rest, dereference.memberStart, '.', call);
   if (!isMemberList(answer.items)) {
     // The document does not parse around the dot (pyright then lists globals and keywords, e.g. for
     // `f(json.` followed by more code inside the open parenthesis): ask again with the open brackets closed.
     const closers = closersNeeded(head, language);
-    answer = await server.completion(query.file, `${head}${closers}\n${rest}`, dereference.memberStart, '.');
+    answer = await server.completion(query.file, `${head}${closers}\n${rest}`, dereference.memberStart, '.', call);
     if (!isMemberList(answer.items)) answer = { items: [], isIncomplete: answer.isIncomplete };
   }
   const found = normalizeMembers(answer.items, language, dereference);
@@ -135,7 +138,7 @@ export async function queryMembers(server: LanguageServer, query: MemberQuery): 
   if (query.signatures) {
     members = await Promise.all(
       found.map(async ({ item, member }) => {
-        const resolved = item.detail || item.documentation ? item : await server.resolve(item);
+        const resolved = item.detail || item.documentation ? item : await server.resolve(item, call);
         const detail = detailOf(resolved);
         return detail === undefined ? member : { ...member, detail };
       }),

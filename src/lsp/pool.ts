@@ -4,16 +4,22 @@ import { withDeadline } from '../util/deadline.js';
 import { LspError } from './errors.js';
 import { LanguageServer, type LanguageServerOptions } from './language-server.js';
 import { queryMembers, type MemberAnswer, type MemberQuery } from './members.js';
-import { serverFor, type ServerChoice } from './servers.js';
+import { serverFor, type ServerChoice, type ServerSpec } from './servers.js';
 
 export interface ServerPoolOptions extends LanguageServerOptions {
   /** Which server per language (defaults: tsgo for TS/JS, pyright for Python). */
   readonly servers?: ServerChoice;
+  /** A server of one's own for a language (takes precedence over `servers`). */
+  readonly specs?: Readonly<Partial<Record<Language, ServerSpec>>>;
   /** Shut a server down after this long without calls. Default 10 minutes; 0 never. */
   readonly idleMs?: number;
 }
 
-/** One language server per (workspace, server), started lazily, reused, shut down when idle or on dispose. */
+/**
+ * One language server per (workspace, server), started lazily, reused, shut down when idle or on dispose.
+ * Neither its timer nor its servers keep the caller's process alive while nothing is asked (servers exit by
+ * themselves when their client goes); `dispose()` stops them at once.
+ */
 export class ServerPool {
   private readonly servers = new Map<string, LanguageServer>();
   private readonly sweeper: NodeJS.Timeout | undefined;
@@ -28,7 +34,7 @@ export class ServerPool {
 
   /** The server for `language` in `workspace`, created on first use (the process starts on its first call). */
   server(workspace: string, language: Language): LanguageServer {
-    const spec = serverFor(language, this.options.servers);
+    const spec = this.options.specs?.[language] ?? serverFor(language, this.options.servers);
     const root = resolve(workspace);
     const key = `${spec.id}\0${root}`;
     let server = this.servers.get(key);
@@ -54,20 +60,17 @@ export class ServerPool {
   }
 
   /**
-   * Opens `text` as `file` and waits (at most `timeoutMs`) until the server answers a request on it, so a
-   * cold start (project load, first analysis of the file) is not paid inside a monitor's per-trigger budget.
-   * Nothing to do when the file is already open on a running server. Never throws.
+   * Opens `text` as `file` and waits at most `budgetMs` until the server is ready (has answered on it), so a
+   * cold start (project load, first analysis) is not paid inside a monitor's per-trigger budget. The load goes
+   * on after the budget, with no time limit but the server's silence: a slow server is never killed for it,
+   * and the monitors' triggers degrade (`not-ready`) until it is ready. Never throws.
    */
-  async warmUp(workspace: string, file: string, text: string, timeoutMs = 30_000): Promise<boolean> {
+  async warmUp(workspace: string, file: string, text: string, budgetMs = 10_000): Promise<boolean> {
     const language = languageOf(file);
     if (!language) return false;
     const server = this.server(workspace, language);
-    if (server.isOpen(file)) return true;
-    const ready = server.completion(file, text, 0).then(
-      () => true,
-      () => false,
-    );
-    return (await withDeadline(ready, timeoutMs)) === true;
+    if (server.ready && server.isOpen(file)) return true;
+    return (await withDeadline(server.whenReady(file, text), budgetMs)) === true;
   }
 
   private async closeIdle(idleMs: number): Promise<void> {

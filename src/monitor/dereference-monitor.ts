@@ -2,7 +2,7 @@ import type { LogitsProcessor, SequenceView } from '../decode/logits-processor.j
 import { findDereference, type Dereference } from '../lang/dereference.js';
 import { classify, Kind } from '../lang/lexical.js';
 import { withDeadline } from '../util/deadline.js';
-import type { MemberOracle, MonitorDocument, MonitorReport, Trigger } from './types.js';
+import { AnalysisUnavailable, type MemberOracle, type MonitorDocument, type MonitorReport, type Trigger } from './types.js';
 import type { MonitorVocab } from './vocab.js';
 import { applyAllowList, utf8All } from './vocab-trie.js';
 
@@ -150,13 +150,16 @@ export class DereferenceMonitor implements LogitsProcessor {
     const trigger: TriggerRecord = { offset: dot, context, allowed: 0, latencyMs: 0, degraded: false };
     const started = performance.now();
     let members: readonly string[] | undefined;
+    const stop = new AbortController();
     try {
-      const answer = await withDeadline(this.oracle.members(text.slice(0, dot + 1), text.slice(dot + 1) + this.document.after), this.budgetMs);
-      if (answer === 'timeout') trigger.reason = 'timeout';
-      else if (answer.length === 0) trigger.reason = 'empty';
+      const answer = await withDeadline(this.oracle.members(text.slice(0, dot + 1), text.slice(dot + 1) + this.document.after, stop.signal), this.budgetMs);
+      if (answer === 'timeout') {
+        trigger.reason = 'timeout';
+        stop.abort(); // the analysis drops the query instead of holding the document for the next one
+      } else if (answer.length === 0) trigger.reason = 'empty';
       else members = answer;
     } catch (e) {
-      trigger.reason = `error: ${(e as Error).message}`;
+      trigger.reason = e instanceof AnalysisUnavailable ? e.reason : `error: ${(e as Error).message}`;
     }
     trigger.latencyMs = Math.round((performance.now() - started) * 100) / 100;
     trigger.degraded = members === undefined;

@@ -6,7 +6,22 @@ import type { Language } from '../lang/language.js';
  * after a dot or inside the identifier after it. It may reject or answer [] when it cannot tell.
  */
 export interface MemberOracle {
-  members(before: string, after: string): Promise<readonly string[]>;
+  /** `signal` aborts when the monitor stops waiting (its budget ran out): the analysis should drop the query. */
+  members(before: string, after: string, signal?: AbortSignal): Promise<readonly string[]>;
+}
+
+/**
+ * The analysis cannot answer now, for a known reason (e.g. `not-ready`: the language server is still loading
+ * its project). The trigger degrades with that reason instead of waiting.
+ */
+export class AnalysisUnavailable extends Error {
+  override readonly name = 'AnalysisUnavailable';
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** The document a completion is written into: the text around the cursor, shared by all monitors. */
@@ -34,7 +49,7 @@ export interface Trigger {
   readonly latencyMs: number;
   /** The analysis answered nothing, failed or ran out of time: that identifier was not constrained. */
   readonly degraded: boolean;
-  /** Why it degraded: 'timeout', 'empty', 'error: …', 'no-legal-continuation'. */
+  /** Why it degraded: 'timeout', 'not-ready', 'empty', 'error: …', 'no-legal-continuation'. */
   readonly reason?: string;
 }
 

@@ -1,9 +1,10 @@
 import { beamSearch } from '../decode/beam.js';
 import { CountingModel } from '../decode/counting-model.js';
 import { generate, type DecodeOptions } from '../decode/generate.js';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { lspOracle } from '../engine/document-completion.js';
 import type { Engine } from '../engine/engine.js';
+import { isInsideRoot } from '../engine/workspace.js';
 import type { ServerPool } from '../lsp/pool.js';
 import { DereferenceMonitor } from '../monitor/dereference-monitor.js';
 import type { MonitorReport } from '../monitor/types.js';
@@ -88,7 +89,10 @@ export async function plan(engine: Engine, problem: Problem, options: PlanOption
   const prompt = engine.prompt(input, maxTokens);
   let monitor: DereferenceMonitor | undefined;
   if (options.monitor) {
-    const file = join(options.monitor.workspace, problem.path);
+    const file = resolve(options.monitor.workspace, problem.path);
+    if (!isInsideRoot(resolve(options.monitor.workspace), file)) {
+      throw new RangeError(`problem ${problem.id}: its path ${problem.path} leads outside the workspace ${options.monitor.workspace}`);
+    }
     await options.monitor.pool.warmUp(options.monitor.workspace, file, problem.prompt);
     monitor = new DereferenceMonitor(
       { before: problem.prompt, after: '', language: problem.language, healed: prompt.healed },

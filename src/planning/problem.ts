@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readJsonLines } from '../util/json-lines.js';
 import type { Language } from '../lang/language.js';
 
 /**
@@ -27,47 +27,23 @@ export class ProblemError extends Error {
 
 const LANGUAGES: readonly Language[] = ['typescript', 'javascript', 'python'];
 
-function check(value: unknown, where: string): Problem {
+/** Why `value` is not a `Problem`, or undefined. */
+function problemOf(value: unknown): string | undefined {
   const p = value as Record<string, unknown>;
-  const fail = (what: string) => {
-    throw new ProblemError(`${where}: ${what}`);
-  };
-  if (typeof p !== 'object' || p === null) fail('not a JSON object');
-  for (const key of ['id', 'path', 'prompt', 'entryPoint']) if (typeof p[key] !== 'string' || p[key] === '') fail(`"${key}" must be a non-empty string`);
-  if (!LANGUAGES.includes(p['language'] as Language)) fail(`"language" must be one of ${LANGUAGES.join(', ')}`);
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) return 'not a JSON object';
+  for (const key of ['id', 'path', 'prompt', 'entryPoint']) if (typeof p[key] !== 'string' || p[key] === '') return `"${key}" must be a non-empty string`;
+  if (!LANGUAGES.includes(p['language'] as Language)) return `"language" must be one of ${LANGUAGES.join(', ')}`;
   for (const key of ['publicTests', 'hiddenTests']) {
-    if (!Array.isArray(p[key]) || !(p[key] as unknown[]).every((t) => typeof t === 'string')) fail(`"${key}" must be an array of strings`);
+    if (!Array.isArray(p[key]) || !(p[key] as unknown[]).every((t) => typeof t === 'string')) return `"${key}" must be an array of strings`;
   }
-  if ((p['publicTests'] as unknown[]).length === 0) fail('"publicTests" is empty');
-  if (p['solution'] !== undefined && typeof p['solution'] !== 'string') fail('"solution" must be a string');
-  return p as unknown as Problem;
+  if ((p['publicTests'] as unknown[]).length === 0) return '"publicTests" is empty';
+  if (p['solution'] !== undefined && typeof p['solution'] !== 'string') return '"solution" must be a string';
+  return undefined;
 }
 
 /** Reads a problems file (JSON Lines); throws `ProblemError` naming the line of a malformed entry. */
 export function loadProblems(file: string): Problem[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ProblemError(`cannot read problems file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const problems: Problem[] = [];
-  const ids = new Set<string>();
-  text.split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (e) {
-      throw new ProblemError(`${file}:${i + 1}: not valid JSON (${(e as Error).message})`);
-    }
-    const p = check(value, `${file}:${i + 1}`);
-    if (ids.has(p.id)) throw new ProblemError(`${file}:${i + 1}: duplicate id "${p.id}"`);
-    ids.add(p.id);
-    problems.push(p);
-  });
-  if (problems.length === 0) throw new ProblemError(`${file} holds no problems`);
-  return problems;
+  return readJsonLines<Problem>(file, { entry: 'problem', entries: 'problems' }, problemOf, (m) => new ProblemError(m));
 }
 
 /** `FILE` (must hold one problem) or `FILE#ID`. */

@@ -4,6 +4,7 @@ import { delimiter, dirname, join, posix } from 'node:path';
 import type { Writable } from 'node:stream';
 import { SandboxError, type RunEnd } from './errors.js';
 import { OutputCap } from './output-cap.js';
+import { sweepStaleTempDirs } from '../util/temp-dir.js';
 import { timerDelay } from '../util/timer.js';
 
 /** Limits of one sandboxed run. */
@@ -94,6 +95,8 @@ export function checkSandboxTools(): Record<Tool, string> {
     found[tool] = at;
   }
   tools = found as Record<Tool, string>;
+  // Versions before the sandbox took its files through pipes left work folders behind when interrupted.
+  sweepStaleTempDirs('lsp-codegen-sbx-');
   return tools;
 }
 

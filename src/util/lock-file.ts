@@ -1,17 +1,9 @@
 import { hostname } from 'node:os';
 import { openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { isProcessAlive } from './process.js';
 
 export class LockError extends Error {
   override readonly name = 'LockError';
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
@@ -49,7 +41,7 @@ export function acquireLock(path: string, what: string): () => void {
       continue; // released meanwhile
     }
     const [pid, host] = holder.split('@');
-    const stale = host === hostname() && Number.isInteger(Number(pid)) && !alive(Number(pid));
+    const stale = host === hostname() && Number.isInteger(Number(pid)) && !isProcessAlive(Number(pid));
     if (!stale) throw new LockError(`${what} is in use by another process (${holder || 'unknown'}; lock file ${path})`);
     rmSync(path, { force: true });
   }

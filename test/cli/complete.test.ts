@@ -28,6 +28,13 @@ describe('lsp-codegen complete', () => {
     expect(plain.stdout.trimEnd()).not.toContain('\n');
   });
 
+  it('says on stderr, in one line, when monitoring degraded (plain-text output)', async () => {
+    const r = await runCli(['complete', '--workspace', TS_PROJECT, '--at', 'src/services/order-service.ts:37:14', '--max-tokens', '8', '--budget-ms', '1']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.length).toBeGreaterThan(0);
+    expect(r.stderr).toMatch(/^lsp-codegen complete: monitoring degraded: (\d+) of \1 triggers? left unconstrained \(\1× the language server answered too late\)\n$/);
+  });
+
   it('bad positions and flags are clear errors', async () => {
     const missing = await runCli(['complete', '--workspace', TS_PROJECT, '--at', 'src/nope.ts:1:1']);
     expect(missing.code).toBe(1);

@@ -1,8 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../../src/engine/package-root.js';
 import { acquireLock } from '../../src/util/lock-file.js';
 import { runCli } from '../helpers/cli.js';
 import { PY_PROJECT, TS_PROJECT } from '../helpers/fixtures.js';
@@ -85,6 +86,24 @@ describe('eval results and datasets that are damaged (no model needed)', () => {
       { id: 'v', workspace: repo, file, text: `${original}\nBROKEN = Customer.no_such_member\n` },
     ]);
     expect(diags.map((d) => [d.variant, d.file, d.code])).toEqual([['v', 'shop/service.py', 'reportAttributeAccessIssue']]);
+  });
+
+  it('temporary folders go when the process exits, and those of a killed process are swept by the next one', async () => {
+    const dir = mkdtempSync(join(tmp, 'tmpdirs-'));
+    const module = JSON.stringify(join(packageRoot(), 'dist/src/util/temp-dir.js'));
+    // Exits through process.exit (as the CLI does on SIGINT, SIGTERM, SIGHUP): the folder is removed.
+    const orderly = spawnSync(process.execPath, ['--input-type=module', '-e', `const { makeTempDir } = await import(${module}); makeTempDir('lsp-codegen-check-'); process.exit(130);`], { env: { ...process.env, TMPDIR: dir }, encoding: 'utf8' });
+    expect(orderly.status).toBe(130);
+    expect(readdirSync(dir)).toEqual([]);
+    // Killed outright: its folder stays until the next run sweeps it.
+    const killed = spawnSync(process.execPath, ['--input-type=module', '-e', `const { makeTempDir } = await import(${module}); makeTempDir('lsp-codegen-check-'); process.kill(process.pid, 'SIGKILL');`], { env: { ...process.env, TMPDIR: dir }, encoding: 'utf8' });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(readdirSync(dir)).toHaveLength(1);
+    mkdirSync(join(dir, 'lsp-codegen-sbx-legacy'));
+    utimesSync(join(dir, 'lsp-codegen-sbx-legacy'), new Date(Date.now() - 2 * 3_600_000), new Date(Date.now() - 2 * 3_600_000));
+    const next = spawnSync(process.execPath, ['--input-type=module', '-e', `const { makeTempDir, sweepStaleTempDirs } = await import(${module}); sweepStaleTempDirs('lsp-codegen-sbx-'); const t = makeTempDir('lsp-codegen-check-'); t.remove();`], { env: { ...process.env, TMPDIR: dir }, encoding: 'utf8' });
+    expect(next.status).toBe(0);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('two runs on one results folder: the second is refused while the first holds it; a dead holder’s lock is taken over', async () => {

@@ -62,7 +62,7 @@ describe('language-server supervision (real tsc --lsp)', () => {
 
   it('backs off when the server keeps crashing, instead of restarting in a loop', async () => {
     const crashing: ServerSpec = { ...tsgo, name: 'crashing', launch: () => ({ command: process.execPath, args: ['-e', 'process.exit(3)'] }) };
-    const s = new LanguageServer(crashing, TS_PROJECT, { initializeTimeoutMs: 5000 });
+    const s = new LanguageServer(crashing, TS_PROJECT, { readyTimeoutMs: 5000 });
     servers.push(s);
     await expect(s.start()).rejects.toMatchObject({ code: 'spawn-failed' });
     await expect(s.start()).rejects.toMatchObject({ code: 'spawn-failed' }); // first retry is immediate

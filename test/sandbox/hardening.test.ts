@@ -114,7 +114,14 @@ console.log(JSON.stringify(r.tests));`;
     const exited = new Promise((r) => cli.on('exit', r));
     // Wait until the candidates are running (two sandboxes: public and hidden tests).
     let sandboxed: number[] = [];
-    expect(await until(() => (sandboxed = descendants(cli.pid!)).filter((p) => /python/.test(readFileSync(`/proc/${p}/cmdline`, 'utf8'))).length >= 2, 60_000)).toBe(true);
+    const isPython = (pid: number) => {
+      try {
+        return /python/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+      } catch {
+        return false; // gone meanwhile
+      }
+    };
+    expect(await until(() => (sandboxed = descendants(cli.pid!)).filter(isPython).length >= 2, 60_000)).toBe(true);
     cli.kill(signal);
     await exited;
     expect(await until(() => sandboxed.every((p) => !alive(p)), 10_000)).toBe(true);

@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * Reads a JSON Lines file of entries with unique `id`s, checking each line with `check` (which returns the
+ * problem with the value, or undefined). Every failure — unreadable file, bad JSON, a bad entry, a duplicate
+ * id, no entries — is thrown as `fail(message)`, the message naming the file and line.
+ */
+export function readJsonLines<T extends { readonly id: string }>(
+  file: string,
+  what: { readonly entry: string; readonly entries: string },
+  check: (value: unknown) => string | undefined,
+  fail: (message: string) => Error,
+): T[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw fail(`cannot read ${what.entries} file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const entries: T[] = [];
+  const ids = new Set<string>();
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    const where = `${file}:${i + 1}`;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (e) {
+      throw fail(`${where}: not valid JSON (${(e as Error).message})`);
+    }
+    const problem = check(value);
+    if (problem) throw fail(`${where}: not a ${what.entry} (${problem})`);
+    const entry = value as T;
+    if (ids.has(entry.id)) throw fail(`${where}: duplicate id "${entry.id}"`);
+    ids.add(entry.id);
+    entries.push(entry);
+  });
+  if (entries.length === 0) throw fail(`${file} holds no ${what.entries}`);
+  return entries;
+}
