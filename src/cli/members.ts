@@ -14,7 +14,9 @@ inside the partial identifier after it.
   --server ID          TypeScript/JavaScript server: tsgo (default, TypeScript 7) or tsls
                        (typescript-language-server with TypeScript 5)
   --signatures         resolve each member's signature (one request per member)
-  --timeout MS         per-request limit (default 10000)
+  --timeout MS         per-request limit once the server is ready (default 10000); a server still
+                       loading its project is waited for while it shows signs of life (up to 120 s
+                       of silence)
   --json               print { members, server, latencyMs, complete }
   --verbose            stack traces on errors`;
 

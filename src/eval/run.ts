@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { methodEndIndex } from '../decode/stop-modes.js';
 import { completeInDocument } from '../engine/document-completion.js';
 import type { Engine } from '../engine/engine.js';
-import type { ServerPool } from '../lsp/pool.js';
+import { OFFLINE_WARMUP_MS, type ServerPool } from '../lsp/pool.js';
 import type { DatasetSite } from './dataset.js';
 import { scoreGeneration } from './metrics.js';
 import { TsProject } from './ts-project.js';
@@ -220,6 +220,7 @@ async function evaluate(engine: Engine, pool: ServerPool, sites: readonly Datase
       maxTokens: options.maxTokens ?? 128,
       monitor: config.mgd,
       budgetMs: options.budgetMs,
+      warmupMs: OFFLINE_WARMUP_MS, // measure monitoring, not a server still loading
       temperature: config.sampling ? (options.temperature ?? 0.8) : 0,
       topP: config.sampling ? 0.95 : undefined,
       seed: config.sampling ? sample + 1 : undefined,

@@ -26,6 +26,7 @@ import {
   type ProtocolRequestType,
   type ProtocolRequestType0,
 } from 'vscode-languageserver-protocol';
+import { withDeadline } from '../util/deadline.js';
 import { timerDelay } from '../util/timer.js';
 import { LspError } from './errors.js';
 import type { ServerSpec } from './servers.js';
@@ -299,14 +300,21 @@ export class LspConnection {
   /** Polite `shutdown` + `exit`, then a kill if the process is still there after `graceMs`. */
   async stop(graceMs = 2000): Promise<void> {
     if (!this.alive) return;
+    // The caller awaits this: keep its process running until the server is gone.
+    this.inflight++;
+    this.holdProcess(true);
     try {
-      await this.request(ShutdownRequest.type, undefined, { timeoutMs: graceMs });
-      await this.notify(ExitNotification.type, undefined);
-    } catch {
-      // a hung or dead server is killed below
+      try {
+        await this.request(ShutdownRequest.type, undefined, { timeoutMs: graceMs });
+        await this.notify(ExitNotification.type, undefined);
+      } catch {
+        // a hung or dead server is killed below
+      }
+      const gone = await withDeadline(this.exited, graceMs);
+      if (gone === 'timeout') this.kill();
+    } finally {
+      if (--this.inflight === 0) this.holdProcess(false);
     }
-    const gone = await Promise.race([this.exited.then(() => true), delay(graceMs).then(() => false)]);
-    if (!gone) this.kill();
   }
 
   /** Kills the process (SIGKILL) at once. */

@@ -6,6 +6,9 @@ import { LanguageServer, type LanguageServerOptions } from './language-server.js
 import { queryMembers, type MemberAnswer, type MemberQuery } from './members.js';
 import { serverFor, type ServerChoice, type ServerSpec } from './servers.js';
 
+/** How long offline work (planning, evaluation) waits for a language server to load its project before going on. */
+export const OFFLINE_WARMUP_MS = 120_000;
+
 export interface ServerPoolOptions extends LanguageServerOptions {
   /** Which server per language (defaults: tsgo for TS/JS, pyright for Python). */
   readonly servers?: ServerChoice;

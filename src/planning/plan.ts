@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { lspOracle } from '../engine/document-completion.js';
 import type { Engine } from '../engine/engine.js';
 import { isInsideRoot } from '../engine/workspace.js';
-import type { ServerPool } from '../lsp/pool.js';
+import { OFFLINE_WARMUP_MS, type ServerPool } from '../lsp/pool.js';
 import { DereferenceMonitor } from '../monitor/dereference-monitor.js';
 import type { MonitorReport } from '../monitor/types.js';
 import { monitorVocab } from '../monitor/vocab.js';
@@ -93,7 +93,8 @@ export async function plan(engine: Engine, problem: Problem, options: PlanOption
     if (!isInsideRoot(resolve(options.monitor.workspace), file)) {
       throw new RangeError(`problem ${problem.id}: its path ${problem.path} leads outside the workspace ${options.monitor.workspace}`);
     }
-    await options.monitor.pool.warmUp(options.monitor.workspace, file, problem.prompt);
+    // Offline work: wait for the project to load (up to the readiness budget) rather than plan unmonitored.
+    await options.monitor.pool.warmUp(options.monitor.workspace, file, problem.prompt, OFFLINE_WARMUP_MS);
     monitor = new DereferenceMonitor(
       { before: problem.prompt, after: '', language: problem.language, healed: prompt.healed },
       lspOracle(options.monitor.pool, options.monitor.workspace, file),

@@ -111,8 +111,18 @@ const worse = (a: RunEnd, b: RunEnd) => (SEVERITY.indexOf(b) > SEVERITY.indexOf(
  */
 export async function runTests(program: TestProgram, limits: SandboxLimits = {}): Promise<TestRunResult> {
   const started = performance.now();
+  return runPlannedTests(program, await planTests(program.language, program.tests), limits, started);
+}
+
+/** `runTests` with the snippets already planned (`planTests`), one plan per test of `program`. */
+export async function runPlannedTests(
+  program: TestProgram,
+  plans: readonly SnippetPlan[],
+  limits: SandboxLimits = {},
+  started = performance.now(),
+): Promise<TestRunResult> {
   const n = program.tests.length;
-  const plans = await planTests(program.language, program.tests);
+  if (plans.length !== n) throw new RangeError(`${plans.length} plans for ${n} tests`);
   const forgeable = plans.filter((p) => p.kind === 'forgeable').length;
   const result = (tests: TestOutcome[], end: RunEnd, loadError?: string): TestRunResult => {
     const passed = tests.filter((t) => t.status === 'pass').length;

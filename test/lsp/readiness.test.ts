@@ -80,4 +80,17 @@ console.log('members', answer.members.length);`;
     expect(r.signal).toBeNull(); // ended by itself, not by the 90 s kill
     expect(r.status).toBe(0);
   });
+
+  it('a user awaiting dispose() is kept running until the servers are gone, then goes on', () => {
+    const script = `
+const { ServerPool } = await import(${JSON.stringify(join(packageRoot(), 'dist/src/lsp/pool.js'))});
+const pool = new ServerPool({ idleMs: 0 });
+await pool.members(${JSON.stringify(TS_PROJECT)}, { file: ${JSON.stringify(p.path)}, text: ${JSON.stringify(p.text)}, offset: ${p.offset} });
+await pool.dispose();
+console.log('after dispose');
+process.exitCode = 7;`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 90_000 });
+    expect(r.stdout).toBe('after dispose\n');
+    expect(r.status).toBe(7);
+  });
 });

@@ -11,12 +11,6 @@ import { runTests } from '../../src/sandbox/test-runner.js';
 const scratch = mkdtempSync(join(tmpdir(), 'lsp-codegen-hardening-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** Host disk usage of a folder tree, in bytes. */
-function diskUse(dir: string): number {
-  const r = spawnSync('du', ['-sb', dir], { encoding: 'utf8' });
-  return Number(r.stdout.split('\t')[0]);
-}
-
 /** Direct and indirect children of `pid` (from /proc). */
 function descendants(pid: number): number[] {
   const children = new Map<number, number[]>();
@@ -68,8 +62,7 @@ describe('sandbox hardening (real bubblewrap)', () => {
     }
   });
 
-  it('caps what a run may write (work dir, /tmp, /dev/shm) and puts none of it on the host disk', async () => {
-    const before = diskUse(tmpdir());
+  it('caps what a run may write (work dir, /tmp, /dev/shm)', async () => {
     const code = `def f(where):
     written = 0
     try:
@@ -85,18 +78,22 @@ describe('sandbox hardening (real bubblewrap)', () => {
     const r = await runTests({ language: 'python', code, tests: ["assert f('/work') == ('wrote', 400)", "assert f('/tmp') == ('wrote', 400)", "assert f('/dev/shm') == ('wrote', 400)"] }, { timeoutMs: 20_000 });
     for (const t of r.tests) expect(t).toMatchObject({ status: 'fail', message: expect.stringMatching(/got \('stopped', (\d+)\)/) });
     for (const t of r.tests) expect(Number(/'stopped', (\d+)/.exec(t.message!)![1])).toBeLessThanOrEqual(32);
-    // Nothing of it landed on the host (allow for other processes' churn in the temp folder).
-    expect(diskUse(tmpdir()) - before).toBeLessThan(50 * 2 ** 20);
   });
 
-  it('creates no work directory on the host', async () => {
+  it('creates no work directory on the host: what a run writes stays in its own RAM-backed mounts', async () => {
     const dir = mkdtempSync(join(scratch, 'tmp-'));
-    const script = `process.env.TMPDIR = ${JSON.stringify(dir)};
+    // The parent watches its temp folder all through a run that writes in /work and takes a while.
+    const script = `const { readdirSync } = await import('node:fs');
 const { runTests } = await import(${JSON.stringify(join(packageRoot(), 'dist/src/sandbox/test-runner.js'))});
-const r = await runTests({ language: 'python', code: 'def f():\\n    open("/work/out", "w").write("x" * 1000)\\n    return 1\\n', tests: ['assert f() == 1'] });
-console.log(JSON.stringify(r.tests));`;
+const seen = new Set();
+const poll = setInterval(() => { for (const n of readdirSync(${JSON.stringify(dir)})) seen.add(n); }, 10);
+const r = await runTests({ language: 'python', code: 'import time\\ndef f():\\n    open("/work/out", "w").write("x" * 100000)\\n    time.sleep(0.5)\\n    return 1\\n', tests: ['assert f() == 1'] });
+clearInterval(poll);
+console.log(JSON.stringify({ tests: r.tests, seen: [...seen] }));`;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, TMPDIR: dir }, timeout: 60_000 });
-    expect(r.stdout).toMatch(/"pass"/);
+    const out = JSON.parse(r.stdout);
+    expect(out.tests).toEqual([{ status: 'pass' }]);
+    expect(out.seen).toEqual([]);
     expect(readdirSync(dir)).toEqual([]);
   });
 
@@ -161,7 +158,8 @@ def f():
 
   it('shows the program nothing of the host but /usr: not the project, not the problem files', async () => {
     const root = packageRoot();
-    const r = await runTests({ language: 'python', code: 'import os\ndef f(p):\n    return os.path.exists(p)\ndef g():\n    return sorted(os.listdir("/"))\n', tests: [`assert not f(${JSON.stringify(root)})`, "assert not f('/etc/passwd')", "assert g() == ['bin', 'dev', 'lib', 'lib64', 'proc', 'sbin', 'tmp', 'usr', 'work']"] });
+    const code = 'import os\ndef f(p):\n    return os.path.exists(p)\ndef g():\n    return sorted({"etc", "home", "var", "opt", "srv", "mnt", "boot", "run"} & set(os.listdir("/")))\n';
+    const r = await runTests({ language: 'python', code, tests: [`assert not f(${JSON.stringify(root)})`, "assert not f('/etc/passwd')", 'assert g() == []'] });
     expect(r.tests.map((t) => t.status)).toEqual(['pass', 'pass', 'pass']);
   });
 });
