@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import {
   CancellationTokenSource,
   createMessageConnection,
+  ResponseError,
   StreamMessageReader,
   StreamMessageWriter,
   type MessageConnection,
@@ -264,8 +265,12 @@ export class LspConnection {
     } catch (e) {
       if (e instanceof LspError && e.code === 'cancelled' && sent && limits.hangMs !== undefined) this.watchCancelled(sent, limits.hangMs);
       if (e instanceof LspError) throw e;
-      if (!this.alive) throw new LspError('server-exited', `${this.spec.name} ${this.exitReason} during ${type.method}`);
-      throw new LspError('request-failed', `${this.spec.name} failed ${type.method}: ${(e as Error).message}`);
+      // An error answer is the server's; anything else is the connection going away (the process's exit event
+      // may not have arrived yet).
+      if (!this.alive || !(e instanceof ResponseError)) {
+        throw new LspError('server-exited', `${this.spec.name} ${this.exitReason ?? 'closed the connection'} during ${type.method}`);
+      }
+      throw new LspError('request-failed', `${this.spec.name} failed ${type.method}: ${e.message}`);
     } finally {
       for (const t of timers) clearTimeout(t);
       if (onAbort) limits.signal?.removeEventListener('abort', onAbort);
@@ -287,8 +292,8 @@ export class LspConnection {
     try {
       await (params === undefined ? this.rpc.sendNotification(type.method) : this.rpc.sendNotification(type.method, params));
     } catch (e) {
-      const code = this.alive ? 'request-failed' : 'server-exited';
-      throw new LspError(code, `${this.spec.name} could not be sent ${type.method}: ${(e as Error).message}`);
+      // A notification fails only when the connection is going away (its exit event may still be on its way).
+      throw new LspError('server-exited', `${this.spec.name} could not be sent ${type.method}: ${(e as Error).message}`);
     }
   }
 
