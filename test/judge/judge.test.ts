@@ -1,10 +1,16 @@
+import { chmodSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/engine/package-root.js';
 import { runTests } from '../../src/sandbox/test-runner.js';
 import { attacks, PY_TESTS, TS_TESTS } from './attacks.js';
 
-const PROBLEMS = join(packageRoot(), 'fixtures', 'problems');
+// The problem files, copied where any user of the host could read them (not under /tmp or /work, which
+// earlier sandboxes happened to hide behind their own mounts).
+const PROBLEMS = mkdtempSync('/var/tmp/lsp-codegen-judge-');
+chmodSync(PROBLEMS, 0o755);
+cpSync(join(packageRoot(), 'fixtures', 'problems'), PROBLEMS, { recursive: true });
+afterAll(() => rmSync(PROBLEMS, { recursive: true, force: true }));
 
 describe('the judge cannot be fooled (real sandbox)', () => {
   it.each(attacks(PROBLEMS).map((a) => [a.language, a.name, a] as const))('%s: %s — scores no judged test', async (language, _name, attack) => {
