@@ -5,13 +5,13 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seededRandom } from '../decode/sampling.js';
-import { resolveWorkspaceFile, resolveWorkspaceRoot } from '../engine/workspace.js';
+import { isInsideRoot, resolveWorkspaceFile, resolveWorkspaceRoot } from '../engine/workspace.js';
 import { closersNeeded, findDereference } from '../lang/dereference.js';
 import { classify, Kind } from '../lang/lexical.js';
 import type { Language } from '../lang/language.js';
 import type { ServerPool } from '../lsp/pool.js';
 import { findFunctions } from './functions.js';
-import { isInside, sourceFiles, TsProject } from './ts-project.js';
+import { sourceFiles, TsProject } from './ts-project.js';
 
 /**
  * One evaluation item (a DotPrompts-style site): a dereference point inside a non-trivial method whose
@@ -100,7 +100,7 @@ export async function buildDataset(repoDir: string, pool: ServerPool, options: B
       const root = realpathSync(repo);
       for (const f of project.files) {
         // A tsconfig may take in files through links or patterns that lead out of the repository.
-        if (!isInside(root, realpathSync(f))) continue;
+        if (!isInsideRoot(root, realpathSync(f))) continue;
         let errors: number;
         try {
           errors = (await project.errors(f)).length;

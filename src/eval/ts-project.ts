@@ -1,9 +1,10 @@
 import { existsSync, lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, relative, sep } from 'node:path';
+import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { packageRoot } from '../engine/package-root.js';
+import { isInsideRoot } from '../engine/workspace.js';
 
 const require = createRequire(import.meta.url);
 type TS = typeof import('typescript5');
@@ -14,12 +15,6 @@ export function typescript(): TS {
 }
 
 const SKIP_DIRS = new Set(['node_modules', 'dist', 'build', 'out', '.git', 'coverage', '__tests__', 'tests', 'test', '__snapshots__']);
-
-/** Whether `path` (a real path) lies inside the folder `root` (a real path). */
-export function isInside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep));
-}
 
 /**
  * Source files of a repository: `.ts`/`.tsx` (not `.d.ts`, not tests) or `.py`, outside build and test folders.
@@ -49,7 +44,7 @@ export function sourceFiles(repo: string, language: 'typescript' | 'python'): st
       try {
         if (lstatSync(path).isSymbolicLink()) {
           real = realpathSync(path); // throws for a loop or a dangling link
-          if (!isInside(root, real)) continue;
+          if (!isInsideRoot(root, real)) continue;
         }
         stat = statSync(real);
       } catch {

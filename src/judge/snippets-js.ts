@@ -9,28 +9,23 @@ const ts = (): typeof TS => (tsModule ??= require('typescript5') as typeof TS);
 
 class NotLiteral extends Error {}
 
-/** Operators whose result, computed inside the sandbox, could be decided by the candidate's values. */
-const COMPARISONS = new Set<number>();
+let comparisonKinds: ReadonlySet<number> | undefined;
 
-function comparisons(): Set<number> {
-  if (COMPARISONS.size === 0) {
-    const k = ts().SyntaxKind;
-    for (const op of [
-      k.EqualsEqualsToken,
-      k.EqualsEqualsEqualsToken,
-      k.ExclamationEqualsToken,
-      k.ExclamationEqualsEqualsToken,
-      k.LessThanToken,
-      k.LessThanEqualsToken,
-      k.GreaterThanToken,
-      k.GreaterThanEqualsToken,
-      k.InKeyword,
-      k.InstanceOfKeyword,
-    ]) {
-      COMPARISONS.add(op);
-    }
-  }
-  return COMPARISONS;
+/** Operators whose result, computed inside the sandbox, could be decided by the candidate's values. */
+function comparisons(): ReadonlySet<number> {
+  const k = ts().SyntaxKind;
+  return (comparisonKinds ??= new Set([
+    k.EqualsEqualsToken,
+    k.EqualsEqualsEqualsToken,
+    k.ExclamationEqualsToken,
+    k.ExclamationEqualsEqualsToken,
+    k.LessThanToken,
+    k.LessThanEqualsToken,
+    k.GreaterThanToken,
+    k.GreaterThanEqualsToken,
+    k.InKeyword,
+    k.InstanceOfKeyword,
+  ]));
 }
 
 /** The value of a literal expression as tagged data, without running anything; throws `NotLiteral`. */

@@ -99,38 +99,31 @@ snippets = json.load(sys.stdin)
 json.dump([plan(s) for s in snippets], sys.stdout)
 `;
 
-const cache = new Map<string, SnippetPlan>();
-const CACHE_LIMIT = 5000;
-
 /**
- * Plans Python test snippets (see `planJsSnippet` for the TypeScript side). Judged forms, one per top-level
- * `assert`: `assert expr == literal` (or `literal == expr`, `!=`), `assert expr is None` / `is True` / `is
- * False` (and `is not`), `assert not expr`, `assert expr`; other statements may set things up, but nothing
- * else may compare (`<`, `in`, `==` outside an assert, `match`). Plans are cached per snippet.
+ * Plans Python test snippets (see `planJsSnippet` for the TypeScript side), all in one run of the host's
+ * Python. Judged forms, one per top-level `assert`: `assert expr == literal` (or `literal == expr`, `!=`),
+ * `assert expr is None` / `is True` / `is False` (and `is not`), `assert not expr`, `assert expr`; other
+ * statements may set things up, but nothing else may compare (`<`, `in`, `==` outside an assert, `match`).
  */
 export async function planPythonSnippets(snippets: readonly string[], timeoutMs = 30_000): Promise<SnippetPlan[]> {
-  const missing = [...new Set(snippets.filter((s) => !cache.has(s)))];
-  if (missing.length) {
-    const python = pythonRuntime();
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = execFile(
-        python.command,
-        ['-I', '-S', '-B', '-c', PLANNER],
-        { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 256 * 2 ** 20, env: {} },
-        (error, stdout, stderr) => {
-          if (error) reject(new Error(`cannot read the Python tests: ${error.killed ? `no answer within ${timeoutMs} ms` : stderr.trim().split('\n').pop() ?? error.message}`));
-          else resolve(stdout);
-        },
-      );
-      child.stdin!.on('error', () => undefined);
-      child.stdin!.end(JSON.stringify(missing));
-    });
-    const plans = JSON.parse(out) as (SnippetPlan | { kind: 'forgeable'; reason: string })[];
-    if (cache.size + missing.length > CACHE_LIMIT) cache.clear();
-    missing.forEach((snippet, i) => {
-      const p = plans[i]!;
-      cache.set(snippet, p.kind === 'judged' ? p : { kind: 'forgeable', code: snippet, reason: p.reason });
-    });
-  }
-  return snippets.map((s) => cache.get(s)!);
+  if (snippets.length === 0) return [];
+  const python = pythonRuntime();
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = execFile(
+      python.command,
+      ['-I', '-S', '-B', '-c', PLANNER],
+      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 256 * 2 ** 20, env: {} },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`cannot read the Python tests: ${error.killed ? `no answer within ${timeoutMs} ms` : stderr.trim().split('\n').pop() ?? error.message}`));
+        else resolve(stdout);
+      },
+    );
+    child.stdin!.on('error', () => undefined);
+    child.stdin!.end(JSON.stringify(snippets));
+  });
+  const plans = JSON.parse(out) as (SnippetPlan | { kind: 'forgeable'; reason: string })[];
+  return snippets.map((snippet, i) => {
+    const p = plans[i]!;
+    return p.kind === 'judged' ? p : { kind: 'forgeable', code: snippet, reason: p.reason };
+  });
 }

@@ -76,21 +76,22 @@ export function readChannel(channel: string): ChannelReport {
 export function decide(language: JudgeLanguage, check: Check, actual: Tagged): { ok: true } | { ok: false; message: string } {
   const fail = (why: string) => ({ ok: false as const, message: `${check.message ? `${check.message}: ` : ''}${why} (${check.source})` });
   if (language === 'python') {
-    const got = pyRepr(actual);
+    // repr only for a failure: every check of every test passes through here.
+    const got = () => pyRepr(actual);
     switch (check.op) {
       case 'eq':
-        return pyEquals(actual, check.expected!) ? { ok: true } : fail(`got ${got}, expected ${pyRepr(check.expected!)}`);
+        return pyEquals(actual, check.expected!) ? { ok: true } : fail(`got ${got()}, expected ${pyRepr(check.expected!)}`);
       case 'ne':
-        return !pyEquals(actual, check.expected!) ? { ok: true } : fail(`got ${got}, expected anything but that`);
+        return !pyEquals(actual, check.expected!) ? { ok: true } : fail(`got ${got()}, expected anything but that`);
       case 'is':
       case 'is-not': {
         const is = pyIs(actual, check.singleton!);
-        return is === (check.op === 'is') ? { ok: true } : fail(`got ${got}`);
+        return is === (check.op === 'is') ? { ok: true } : fail(`got ${got()}`);
       }
       default: {
         const truth = pyTruthy(actual);
-        if (truth === undefined) return fail(`cannot judge the truth of ${got}: its class decides it`);
-        return truth === (check.op === 'truthy') ? { ok: true } : fail(`got ${got}`);
+        if (truth === undefined) return fail(`cannot judge the truth of ${got()}: its class decides it`);
+        return truth === (check.op === 'truthy') ? { ok: true } : fail(`got ${got()}`);
       }
     }
   }

@@ -252,29 +252,39 @@ export class LspConnection {
     });
     exited.catch(() => undefined); // settles after the race when the request ends first: not an unhandled rejection
     stopped.catch(() => undefined);
-    if (this.inflight++ === 0) this.holdProcess(true);
     let sent: Promise<R> | undefined;
-    try {
-      sent =
-        params === undefined
-          ? this.rpc.sendRequest(type.method, cancel.token)
-          : this.rpc.sendRequest(type.method, params, cancel.token);
-      const result = await Promise.race([sent, stopped, exited]);
-      this.lastActivity = Date.now();
-      return result;
-    } catch (e) {
-      if (e instanceof LspError && e.code === 'cancelled' && sent && limits.hangMs !== undefined) this.watchCancelled(sent, limits.hangMs);
-      if (e instanceof LspError) throw e;
-      // An error answer is the server's; anything else is the connection going away (the process's exit event
-      // may not have arrived yet).
-      if (!this.alive || !(e instanceof ResponseError)) {
-        throw new LspError('server-exited', `${this.spec.name} ${this.exitReason ?? 'closed the connection'} during ${type.method}`);
+    return this.held(async () => {
+      try {
+        sent =
+          params === undefined
+            ? this.rpc.sendRequest(type.method, cancel.token)
+            : this.rpc.sendRequest(type.method, params, cancel.token);
+        const result = await Promise.race([sent, stopped, exited]);
+        this.lastActivity = Date.now();
+        return result;
+      } catch (e) {
+        if (e instanceof LspError && e.code === 'cancelled' && sent && limits.hangMs !== undefined) this.watchCancelled(sent, limits.hangMs);
+        if (e instanceof LspError) throw e;
+        // An error answer is the server's; anything else is the connection going away (the process's exit event
+        // may not have arrived yet).
+        if (!this.alive || !(e instanceof ResponseError)) {
+          throw new LspError('server-exited', `${this.spec.name} ${this.exitReason ?? 'closed the connection'} during ${type.method}`);
+        }
+        throw new LspError('request-failed', `${this.spec.name} failed ${type.method}: ${e.message}`);
+      } finally {
+        for (const t of timers) clearTimeout(t);
+        if (onAbort) limits.signal?.removeEventListener('abort', onAbort);
+        cancel.dispose();
       }
-      throw new LspError('request-failed', `${this.spec.name} failed ${type.method}: ${e.message}`);
+    });
+  }
+
+  /** Runs `fn` with the caller's process held alive (the process and its pipes referenced) until it settles. */
+  private async held<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.inflight++ === 0) this.holdProcess(true);
+    try {
+      return await fn();
     } finally {
-      for (const t of timers) clearTimeout(t);
-      if (onAbort) limits.signal?.removeEventListener('abort', onAbort);
-      cancel.dispose();
       if (--this.inflight === 0) this.holdProcess(false);
     }
   }
@@ -306,20 +316,15 @@ export class LspConnection {
   async stop(graceMs = 2000): Promise<void> {
     if (!this.alive) return;
     // The caller awaits this: keep its process running until the server is gone.
-    this.inflight++;
-    this.holdProcess(true);
-    try {
+    await this.held(async () => {
       try {
         await this.request(ShutdownRequest.type, undefined, { timeoutMs: graceMs });
         await this.notify(ExitNotification.type, undefined);
       } catch {
         // a hung or dead server is killed below
       }
-      const gone = await withDeadline(this.exited, graceMs);
-      if (gone === 'timeout') this.kill();
-    } finally {
-      if (--this.inflight === 0) this.holdProcess(false);
-    }
+      if ((await withDeadline(this.exited, graceMs)) === 'timeout') this.kill();
+    });
   }
 
   /** Kills the process (SIGKILL) at once. */

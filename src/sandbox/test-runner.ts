@@ -56,20 +56,23 @@ function transpile(code: string): { js: string; error?: string } {
   return { js: out.outputText };
 }
 
-const jsPlans = new Map<string, SnippetPlan>();
+const plans = new Map<string, SnippetPlan>();
+const PLAN_CACHE_LIMIT = 5000;
 
-/** How each test snippet is run and judged (see `judge/plan.ts`); cached per snippet. */
+/**
+ * How each test snippet is run and judged (see `judge/plan.ts`). Plans are cached per language and snippet
+ * (planning repeats for every candidate of a problem); Python snippets not yet planned go to one run of the
+ * host's Python.
+ */
 export async function planTests(language: Language, tests: readonly string[]): Promise<SnippetPlan[]> {
-  if (language === 'python') return planPythonSnippets(tests);
-  return tests.map((t) => {
-    let p = jsPlans.get(t);
-    if (!p) {
-      if (jsPlans.size > 5000) jsPlans.clear();
-      p = planJsSnippet(t);
-      jsPlans.set(t, p);
-    }
-    return p;
-  });
+  const key = (t: string) => `${language}\0${t}`;
+  const missing = [...new Set(tests.filter((t) => !plans.has(key(t))))];
+  if (missing.length) {
+    const fresh = language === 'python' ? await planPythonSnippets(missing) : missing.map(planJsSnippet);
+    if (plans.size + missing.length > PLAN_CACHE_LIMIT) plans.clear();
+    missing.forEach((t, i) => plans.set(key(t), fresh[i]!));
+  }
+  return tests.map((t) => plans.get(key(t))!);
 }
 
 /** The sandbox job that runs `plans` against a program (already transpiled for TS). */
