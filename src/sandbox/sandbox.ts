@@ -4,6 +4,7 @@ import { delimiter, dirname, join, posix } from 'node:path';
 import type { Writable } from 'node:stream';
 import { SandboxError, type RunEnd } from './errors.js';
 import { OutputCap } from './output-cap.js';
+import { childProcesses } from '../util/process.js';
 import { sweepStaleTempDirs } from '../util/temp-dir.js';
 import { timerDelay } from '../util/timer.js';
 
@@ -137,12 +138,27 @@ export function runtimeMounts(executable: string): string[] {
 const live = new Set<ChildProcess>();
 let exitHook = false;
 
-function killGroup(child: ChildProcess): void {
+const signal = (pid: number, name: NodeJS.Signals) => {
   try {
-    process.kill(-child.pid!, 'SIGKILL'); // the process group: setpriv/bwrap; the pid namespace dies with it
+    process.kill(pid, name);
+    return true;
   } catch {
-    child.kill('SIGKILL');
+    return false;
   }
+};
+
+/**
+ * Ends a run and every process in it. The process group (setpriv/bwrap) is frozen first, so that it cannot
+ * start anything more; then bwrap's own children — pid 1 of the run's pid namespace, whose death ends every
+ * process of the run — are killed by pid, and last the group. Killing only bwrap would rely on its
+ * `--die-with-parent`, which a run interrupted in its first milliseconds has not armed yet: its candidate
+ * would go on running, orphaned, until its CPU limit.
+ */
+function killRun(child: ChildProcess): void {
+  const pid = child.pid!;
+  const group = signal(-pid, 'SIGSTOP');
+  for (const inner of childProcesses(pid)) signal(inner, 'SIGKILL');
+  if (!(group && signal(-pid, 'SIGKILL'))) child.kill('SIGKILL');
 }
 
 function track(child: ChildProcess): void {
@@ -152,7 +168,7 @@ function track(child: ChildProcess): void {
     // bubblewrap's --die-with-parent covers a killed caller; this covers an orderly exit (process.exit on a
     // signal) while runs are still going.
     process.on('exit', () => {
-      for (const c of live) killGroup(c);
+      for (const c of live) killRun(c);
     });
   }
 }
@@ -232,7 +248,7 @@ function supervise(child: ChildProcess, stdin: string | undefined, timeoutMs: nu
     let killedFor: RunEnd | undefined;
     const kill = (why: RunEnd) => {
       killedFor ??= why;
-      killGroup(child);
+      killRun(child);
     };
     const timer = setTimeout(() => kill('timeout'), timerDelay(timeoutMs));
     const take = (into: keyof typeof texts) => (chunk: Buffer) => {

@@ -113,7 +113,7 @@ console.log(JSON.stringify({ tests: r.tests, seen: [...seen] }));`;
     let sandboxed: number[] = [];
     const isPython = (pid: number) => {
       try {
-        return /python/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+        return /^(\S*\/)?python/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]!);
       } catch {
         return false; // gone meanwhile
       }
@@ -123,6 +123,30 @@ console.log(JSON.stringify({ tests: r.tests, seen: [...seen] }));`;
     await exited;
     expect(await until(() => sandboxed.every((p) => !alive(p)), 10_000)).toBe(true);
     expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it('a caller that exits in the first milliseconds of its runs leaves no candidate running', async () => {
+    // bubblewrap arms --die-with-parent only once its child is set up; a caller gone before that must still
+    // take the run down with it. Exits land at many points of the start-up.
+    const marker = `lsp-codegen-orphan-${process.pid}-${Date.now()}`;
+    const script = `const { runSandboxed } = await import(${JSON.stringify(join(packageRoot(), 'dist/src/sandbox/sandbox.js'))});
+const delay = Number(process.argv[1]);
+for (let i = 0; i < 3; i++) runSandboxed({ files: {}, command: ['python3', '-c', 'while True: pass  # ${marker}'], timeoutMs: 60_000 }).catch(() => undefined);
+setTimeout(() => process.exit(0), delay);`;
+    const running = () =>
+      readdirSync('/proc').filter((e) => {
+        if (!/^\d+$/.test(e)) return false;
+        try {
+          return readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(marker) && alive(Number(e));
+        } catch {
+          return false;
+        }
+      });
+    for (const delay of [0, 1, 2, 3, 5, 8, 12, 20, 30, 50, 80, 120, 200]) {
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, String(delay)], { timeout: 60_000 });
+      expect(r.status).toBe(0);
+    }
+    expect(await until(() => running().length === 0, 10_000), `still running: ${running().join(', ')}`).toBe(true);
   });
 
   it('kills a run at once when its output passes the cap, even when a chunk ends exactly on it', async () => {
