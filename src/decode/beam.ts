@@ -1,6 +1,7 @@
 import type { VocabEntry } from '../model/tokenizer.js';
 import { buildProcessorChain, reviewedTop, validateDecodeOptions, type DecodeOptions } from './generate.js';
 import type { SequenceView } from './logits-processor.js';
+import { decodeLoop, type DecodeStep } from './decode-loop.js';
 import { Sequence, type FinishReason } from './sequence.js';
 import type { StepModel } from './step-model.js';
 
@@ -48,11 +49,10 @@ export async function beamSearch<C>(
   const chain = buildProcessorChain(options, vocab);
 
   const t0 = performance.now();
-  let { logits, cache } = await model.forward([promptIds]);
+  const prefill = await model.forward([promptIds]);
   const prefillMs = performance.now() - t0;
   const t1 = performance.now();
 
-  let beams: Beam[] = [{ seq: Sequence.empty, logProb: 0, row: 0 }];
   const finished: Hypothesis[] = [];
   const addFinished = (seq: Sequence, logProb: number, finishReason: FinishReason, text = seq.resultText(options)) =>
     finished.push({ ids: seq.ids, text, score: normalize(logProb, seq.ids.length), finishReason });
@@ -61,12 +61,9 @@ export async function beamSearch<C>(
     return scores.length >= numBeams ? scores[numBeams - 1]! : -Infinity;
   };
 
-  let reason: FinishReason | undefined;
-  while (beams.length > 0) {
-    if (signal?.aborted) {
-      reason = 'cancelled';
-      break;
-    }
+  let current: readonly Beam[] = [];
+  const step: DecodeStep<Beam> = async (beams, logits) => {
+    current = beams;
     const V = model.vocabSize;
     const candidates: { beam: Beam; id: number; logProb: number }[] = [];
     for (const beam of beams) {
@@ -93,23 +90,16 @@ export async function beamSearch<C>(
         next.push({ seq, logProb, row: beam.row });
       }
     }
-    if (next.length === 0) break;
     // Done when no running beam can beat the kept finished ones (length-normalized scores only fall further).
     const bestRunning = Math.max(...next.map((b) => normalize(b.logProb, b.seq.ids.length)));
-    if (finished.length >= numBeams && bestRunning <= worstKept()) break;
-    if (model.cachedLength(cache, 0) >= model.maxPositions) {
-      for (const b of next) addFinished(b.seq, b.logProb, 'context');
-      break;
-    }
-    cache = model.selectRows(cache, next.map((b) => b.row));
-    beams = next.map((b, row) => ({ ...b, row }));
-    ({ logits, cache } = await model.forward(
-      beams.map((b) => [b.seq.ids[b.seq.ids.length - 1]!]),
-      cache,
-    ));
-  }
+    return finished.length >= numBeams && bestRunning <= worstKept() ? [] : next;
+  };
+  const loop = await decodeLoop(model, prefill, [{ seq: Sequence.empty, logProb: 0, row: 0 }], step, { signal });
+  const reason = loop.reason;
+  const beams = loop.rows;
+  if (reason === 'context') for (const b of beams) addFinished(b.seq, b.logProb, 'context');
   if (reason === 'cancelled') for (const b of beams) addFinished(b.seq, b.logProb, 'cancelled');
-  if (finished.length === 0) for (const b of beams) addFinished(b.seq, b.logProb, 'masked');
+  if (finished.length === 0) for (const b of beams.length ? beams : current) addFinished(b.seq, b.logProb, 'masked');
   finished.sort((a, b) => b.score - a.score);
   return { hypotheses: finished.slice(0, numBeams), prefillMs, decodeMs: performance.now() - t1 };
 }

@@ -3,6 +3,7 @@ import { ForcedPrefixProcessor } from './forced-prefix.js';
 import { LogitsProcessorList, type LogitsProcessor, type SequenceView } from './logits-processor.js';
 import { NoRepeatNgramProcessor, RepetitionPenaltyProcessor } from './penalties.js';
 import { applyTemperature, applyTopK, applyTopP, argmax, logSoftmax, sampleIndex, seededRandom, topIndices } from './sampling.js';
+import { decodeLoop, singleSequenceStep, type SingleEnd } from './decode-loop.js';
 import { Sequence, type FinishReason, type StopCriteria } from './sequence.js';
 import type { StepModel } from './step-model.js';
 
@@ -118,6 +119,7 @@ export async function generate<C>(
   vocab: readonly VocabEntry[],
   promptIds: readonly number[],
   options: DecodeOptions,
+  hooks: { readonly onToken?: ((seq: Sequence) => void | Promise<void>) | undefined } = {},
 ): Promise<DecodeResult> {
   validateDecodeOptions(options);
   if (promptIds.length === 0) throw new RangeError('the prompt has no tokens');
@@ -128,33 +130,25 @@ export async function generate<C>(
   const { signal } = options;
 
   const t0 = performance.now();
-  let { logits, cache } = await model.forward([promptIds]);
+  const prefill = await model.forward([promptIds]);
   const prefillMs = performance.now() - t0;
   const t1 = performance.now();
 
-  let seq = Sequence.empty;
-  const finish = (finishReason: FinishReason, text = seq.resultText(options)): DecodeResult => ({
+  let ended: SingleEnd | undefined;
+  const step = singleSequenceStep(vocab, chain, promptIds, options, (view, logits) => chooseReviewed(chain, view, logits, options, random), (e) => (ended = e));
+  const { onToken } = hooks;
+  const loop = await decodeLoop(model, prefill, [{ seq: Sequence.empty, row: 0 }], step, {
+    signal,
+    onStep: onToken && ((rows) => onToken(rows[0]?.seq ?? ended!.seq)),
+  });
+  const seq = ended?.seq ?? loop.rows[0]!.seq;
+  const finishReason: FinishReason = ended?.reason ?? (loop.reason === 'done' ? 'masked' : loop.reason);
+  return {
     ids: seq.ids,
-    text,
+    text: ended?.text ?? seq.resultText(options),
     finishReason,
     seed,
     prefillMs,
     decodeMs: performance.now() - t1,
-  });
-
-  for (;;) {
-    if (signal?.aborted) return finish('cancelled');
-    const view: SequenceView = { row: 0, promptIds, generatedIds: seq.ids, generatedText: seq.text, signal };
-    const pending = chain.process(view, logits);
-    if (pending) await pending;
-    if (signal?.aborted) return finish('cancelled');
-    const id = await chooseReviewed(chain, view, logits, options, random);
-    if (id < 0) return finish('masked');
-    seq = seq.append(id, vocab);
-    const end = seq.checkEnd(id, vocab, options);
-    if (end) return finish(end.reason, end.text);
-    if (seq.ids.length >= options.maxTokens) return finish('length');
-    if (model.cachedLength(cache, 0) >= model.maxPositions) return finish('context');
-    ({ logits, cache } = await model.forward([[id]], cache));
-  }
+  };
 }

@@ -1,4 +1,5 @@
 import { CountingModel } from '../decode/counting-model.js';
+import { decodeLoop, singleSequenceStep, type Chooser, type SingleEnd } from '../decode/decode-loop.js';
 import { buildProcessorChain, chooseReviewed, reviewedTop, type DecodeOptions } from '../decode/generate.js';
 import type { SequenceView } from '../decode/logits-processor.js';
 import { Sequence } from '../decode/sequence.js';
@@ -63,29 +64,22 @@ export class LmPolicy<C> implements Policy {
     return (this.prompt ??= this.model.forward([this.promptIds]));
   }
 
-  /** Logits (after the processor chain) at `prefix`, and the cache holding prompt + prefix. */
-  private async state(prefix: readonly number[], seq: Sequence): Promise<{ logits: Float32Array; cache: C }> {
+  /** Logits (before the processor chain) at `prefix`, and the cache holding prompt + prefix. */
+  private async state(prefix: readonly number[]): Promise<{ logits: Float32Array; cache: C }> {
     const start = await this.promptState();
-    const at = prefix.length ? await this.model.forward([prefix], start.cache) : { logits: Float32Array.from(start.logits), cache: start.cache };
-    await this.process(seq, at.logits);
-    return at;
+    return prefix.length ? this.model.forward([prefix], start.cache) : { logits: Float32Array.from(start.logits), cache: start.cache };
   }
 
   private view(seq: Sequence): SequenceView {
     return { row: 0, promptIds: this.promptIds, generatedIds: seq.ids, generatedText: seq.text, signal: this.options.decode.signal };
   }
 
-  private async process(seq: Sequence, logits: Float32Array): Promise<void> {
-    const pending = this.chain.process(this.view(seq), logits);
-    if (pending) await pending;
-  }
-
-  /** The top-k at `prefix` (reviewers may veto candidates), kept in the tree cache. */
-  private async remember(prefix: readonly number[], seq: Sequence, logits: Float32Array): Promise<Top> {
+  /** The top-k of processed logits at a prefix (reviewers may veto candidates), kept in the tree cache. */
+  private async remember(view: SequenceView, logits: Float32Array): Promise<Top> {
     const row = Float32Array.from(logits);
-    const tokens = await reviewedTop(this.chain, this.view(seq), row, this.k);
+    const tokens = await reviewedTop(this.chain, view, row, this.k);
     const top = { tokens, logits: tokens.map((t) => row[t]!) };
-    if (this.caches) this.tree.set(prefix.join(','), top);
+    if (this.caches) this.tree.set(view.generatedIds.join(','), top);
     return top;
   }
 
@@ -109,9 +103,11 @@ export class LmPolicy<C> implements Policy {
     let top = this.caches ? this.tree.get(prefix.join(',')) : undefined;
     if (top) this.stats.treeCacheHits++;
     else {
-      const { seq } = this.walk(prefix);
-      const { logits } = await this.state(prefix, seq);
-      top = await this.remember(prefix, seq, logits);
+      const view = this.view(this.walk(prefix).seq);
+      const { logits } = await this.state(prefix);
+      const pending = this.chain.process(view, logits);
+      if (pending) await pending;
+      top = await this.remember(view, logits);
     }
     // Priors: softmax over the k proposals' logits.
     const finite = top.logits.map((l, i) => ({ l, t: top!.tokens[i]! })).filter((x) => x.l > -Infinity);
@@ -130,23 +126,18 @@ export class LmPolicy<C> implements Policy {
     }
     const walked = this.walk(prefix);
     if (walked.end) return this.finish(prefix, walked.end.text);
-    const tokens = [...prefix];
-    let seq = walked.seq;
-    let { logits, cache } = await this.state(prefix, seq);
-    for (;;) {
-      if (this.caches) await this.remember(tokens, seq, logits);
-      const id = await chooseReviewed(this.chain, this.view(seq), logits, this.options.decode, undefined);
-      if (id < 0) return this.finish(tokens, seq.resultText(this.options.decode));
-      tokens.push(id);
-      seq = seq.append(id, this.vocab);
-      const end = seq.checkEnd(id, this.vocab, this.options.decode);
-      if (end) return this.finish(tokens, end.text);
-      if (tokens.length >= this.options.decode.maxTokens || this.model.cachedLength(cache, 0) >= this.model.maxPositions) {
-        return this.finish(tokens, seq.resultText(this.options.decode));
-      }
-      ({ logits, cache } = await this.model.forward([[id]], cache));
-      await this.process(seq, logits);
-    }
+    const start = await this.state(prefix);
+    const decode = this.options.decode;
+    let ended: SingleEnd | undefined;
+    const choose: Chooser = async (view, logits) => {
+      if (this.caches) await this.remember(view, logits);
+      return chooseReviewed(this.chain, view, logits, decode, undefined);
+    };
+    // The loop continues the prefix's sequence (the walk rebuilt it), so the length limit counts the prefix too.
+    const step = singleSequenceStep(this.vocab, this.chain, this.promptIds, decode, choose, (e) => (ended = e));
+    const loop = await decodeLoop(this.model, start, [{ seq: walked.seq, row: 0 }], step, { signal: decode.signal });
+    const seq = ended?.seq ?? loop.rows[0]!.seq;
+    return this.finish(seq.ids, ended?.text ?? seq.resultText(decode));
   }
 
   private finish(tokens: readonly number[], text: string): Rollout {
