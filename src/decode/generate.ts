@@ -139,7 +139,7 @@ export async function generate<C>(
   const { onToken } = hooks;
   const loop = await decodeLoop(model, prefill, [{ seq: Sequence.empty, row: 0 }], step, {
     signal,
-    onStep: onToken && ((rows) => onToken(rows[0]?.seq ?? ended!.seq)),
+    onStep: onToken && ((rows) => (rows[0] ? onToken(rows[0].seq) : undefined)),
   });
   const seq = ended?.seq ?? loop.rows[0]!.seq;
   const finishReason: FinishReason = ended?.reason ?? (loop.reason === 'done' ? 'masked' : loop.reason);

@@ -13,3 +13,11 @@ export interface StepModel<Cache> {
   /** Real tokens held by `row` of `cache`. */
   cachedLength(cache: Cache, row: number): number;
 }
+
+/** A model whose one-row caches can be cut to a prefix: what a prompt cache needs. */
+export interface PrefixModel<Cache> extends StepModel<Cache> {
+  /** The first `length` tokens of a one-row cache of a prompt's prefill. */
+  cachePrefix(cache: Cache, length: number): Cache;
+  /** Memory held by a cache, in bytes. */
+  cacheBytes(cache: Cache): number;
+}

@@ -1,7 +1,10 @@
 import { beamSearch } from '../decode/beam.js';
 import { generate, type DecodeOptions } from '../decode/generate.js';
 import type { LogitsProcessor } from '../decode/logits-processor.js';
-import type { FinishReason } from '../decode/sequence.js';
+import type { FinishReason, Sequence, StopCriteria } from '../decode/sequence.js';
+import { PromptCache } from '../decode/prompt-cache.js';
+import type { StepModel } from '../decode/step-model.js';
+import type { KvCache } from '../model/kv-cache.js';
 import { previousCodeLine, type StopContext, type StopMode } from '../decode/stop-modes.js';
 import { CausalLM, type SessionOptions } from '../model/causal-lm.js';
 import { ModelError } from '../model/errors.js';
@@ -14,6 +17,11 @@ import { defaultModelDir } from './package-root.js';
 export interface EngineOptions extends SessionOptions {
   /** Model directory (transformers.js / Optimum layout); the shipped model when omitted. */
   readonly modelDir?: string | undefined;
+  /**
+   * Keep the keys/values of recent prompts, up to this many MiB, and prefill only what a new prompt does not
+   * share with one of them (see `PromptCache`). 0 (default) is off: one-shot commands gain nothing from it.
+   */
+  readonly promptCacheMb?: number | undefined;
 }
 
 /** One completion request: where (prefix/suffix/path) and how (decoding options). */
@@ -26,6 +34,8 @@ export interface CompletionRequest
   readonly beams?: number | undefined;
   /** Back up the prompt's last token and let the model write it again (default true; left-to-right prompts). */
   readonly tokenHealing?: boolean | undefined;
+  /** Called after every token (not with beams): what streaming builds on. */
+  readonly onToken?: TokenHook | undefined;
 }
 
 export interface CompletionTimings {
@@ -53,14 +63,25 @@ export interface CompletionResult {
 
 export const DEFAULT_MAX_TOKENS = 128;
 
+/** Called after every generated token with the sequence so far and the stop criteria it is decoded under. */
+export type TokenHook = (seq: Sequence, criteria: StopCriteria) => void | Promise<void>;
+
 /** The model, its tokenizer and its prompt format: what every surface (CLI, service, extension, eval) drives. */
 export class Engine {
+  /** What decoding runs on: the model, behind the prompt cache when there is one. */
+  readonly decoder: StepModel<KvCache>;
+  readonly promptCache: PromptCache<KvCache> | undefined;
+
   private constructor(
     readonly model: CausalLM,
     readonly tokenizer: Tokenizer,
     readonly format: PromptFormat,
     readonly eosIds: readonly number[],
-  ) {}
+    promptCacheMb: number,
+  ) {
+    this.promptCache = promptCacheMb > 0 ? new PromptCache(model, promptCacheMb * 2 ** 20) : undefined;
+    this.decoder = this.promptCache ?? model;
+  }
 
   static async load(options: EngineOptions = {}): Promise<Engine> {
     const dir = options.modelDir ?? defaultModelDir();
@@ -76,7 +97,7 @@ export class Engine {
       throw e;
     }
     const eos = [...new Set([...model.spec.eosTokenIds, ...tokenizer.eosTokenIds])];
-    return new Engine(model, tokenizer, detectPromptFormat(tokenizer), eos);
+    return new Engine(model, tokenizer, detectPromptFormat(tokenizer), eos, options.promptCacheMb ?? 0);
   }
 
   async dispose(): Promise<void> {
@@ -106,6 +127,7 @@ export class Engine {
     request: CompletionRequest,
     extraProcessors?: (prompt: BuiltPrompt) => readonly LogitsProcessor[],
   ): Promise<CompletionResult> {
+    const { onToken } = request;
     const maxTokens = request.maxTokens ?? DEFAULT_MAX_TOKENS;
     if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new RangeError(`max tokens must be a positive integer, got ${maxTokens}`);
     if (maxTokens >= this.model.spec.maxPositions) {
@@ -123,10 +145,10 @@ export class Engine {
     const vocab = this.tokenizer.vocab;
     let out: { ids: readonly number[]; text: string; finishReason: FinishReason; prefillMs: number; decodeMs: number; seed?: number | undefined };
     if (request.beams !== undefined && request.beams > 1) {
-      const beams = await beamSearch(this.model, vocab, prompt.ids, { ...options, numBeams: request.beams });
+      const beams = await beamSearch(this.decoder, vocab, prompt.ids, { ...options, numBeams: request.beams });
       out = { ...beams.hypotheses[0]!, prefillMs: beams.prefillMs, decodeMs: beams.decodeMs };
     } else {
-      out = await generate(this.model, vocab, prompt.ids, options);
+      out = await generate(this.decoder, vocab, prompt.ids, options, { onToken: onToken && ((seq) => onToken(seq, options)) });
     }
     return {
       completion: out.text,

@@ -4,7 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { readModelSpec, type ModelSpec } from './config.js';
 import { ModelError } from './errors.js';
 import { KvCache } from './kv-cache.js';
-import type { StepModel } from '../decode/step-model.js';
+import type { PrefixModel } from '../decode/step-model.js';
 
 /** ONNX Runtime session settings. */
 export interface SessionOptions {
@@ -35,7 +35,7 @@ const PAD_ID = 0n;
  *
  * The only module of the project that knows ONNX Runtime.
  */
-export class CausalLM implements StepModel<KvCache> {
+export class CausalLM implements PrefixModel<KvCache> {
   private constructor(
     readonly dir: string,
     readonly spec: ModelSpec,
@@ -81,6 +81,14 @@ export class CausalLM implements StepModel<KvCache> {
 
   cachedLength(cache: KvCache, row: number): number {
     return cache.rowLength(row);
+  }
+
+  cachePrefix(cache: KvCache, length: number): KvCache {
+    return cache.prefix(length);
+  }
+
+  cacheBytes(cache: KvCache): number {
+    return cache.byteLength;
   }
 
   async dispose(): Promise<void> {

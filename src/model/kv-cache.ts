@@ -50,6 +50,23 @@ export class KvCache {
     return new KvCache(rows.length, this.length, this.kvHeads, this.headDim, layers, mask, positions);
   }
 
+  /**
+   * The first `length` tokens of a one-row cache without padding (a prompt's prefill): what a prompt cache keeps
+   * of an earlier prompt that shares them.
+   */
+  prefix(length: number): KvCache {
+    if (this.batch !== 1 || this.positions[0] !== this.length) throw new RangeError('only an unpadded one-row cache has a prefix');
+    if (!Number.isInteger(length) || length < 0 || length > this.length) throw new RangeError(`prefix of ${length} tokens out of range 0..${this.length}`);
+    const block = this.length * this.headDim;
+    const cut = (src: Float32Array): Float32Array => {
+      const out = new Float32Array(this.kvHeads * length * this.headDim);
+      for (let h = 0; h < this.kvHeads; h++) out.set(src.subarray(h * block, h * block + length * this.headDim), h * length * this.headDim);
+      return out;
+    };
+    const layers = this.layers.map(([k, v]) => [cut(k), cut(v)] as const);
+    return new KvCache(1, length, this.kvHeads, this.headDim, layers, new Uint8Array(length).fill(1), Int32Array.of(length));
+  }
+
   /** Bytes held by the key/value blocks. */
   get byteLength(): number {
     return this.layers.reduce((n, [k, v]) => n + k.byteLength + v.byteLength, 0);
