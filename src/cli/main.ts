@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { UsageError } from './args.js';
+import { interruptHandler } from './interrupt.js';
+import { serveCommand, SERVE_USAGE } from './serve.js';
 import { completeCommand, COMPLETE_USAGE } from './complete.js';
 import { evalCommand, EVAL_USAGE } from './eval.js';
 import { generateCommand, GENERATE_USAGE } from './generate.js';
@@ -15,7 +17,8 @@ commands:
   eval       evaluate monitor-guided decoding on a repository: build | run | report (lsp-codegen eval --help)
   plan       solve problems by planning over public tests, PG-TD or a baseline (lsp-codegen plan --help)
   run-tests  run a program against a problem's tests in the sandbox (lsp-codegen run-tests --help)
-  members    type-valid members at a dereference point, from a language server (lsp-codegen members --help)`;
+  members    type-valid members at a dereference point, from a language server (lsp-codegen members --help)
+  serve      the headless HTTP API: OpenAI-compatible completions, planning, metrics (lsp-codegen serve --help)`;
 
 type Command = (argv: string[], out: (text: string) => void) => Promise<void>;
 
@@ -26,6 +29,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   'run-tests': { run: runTestsCommand, usage: RUN_TESTS_USAGE },
   plan: { run: planCommand, usage: PLAN_USAGE },
   eval: { run: evalCommand, usage: EVAL_USAGE },
+  serve: { run: serveCommand, usage: SERVE_USAGE },
 };
 
 /** Runs the CLI; returns the exit code (0 ok, 1 runtime error, 2 usage error). */
@@ -68,8 +72,20 @@ function exit(code: number): void {
 
 // An interrupt ends the command through process.exit, so that its exit hooks run: sandboxed runs are killed,
 // temporary folders removed, an evaluation's lock released.
+// A command may take over the first interrupt (`serve` shuts down gracefully); a second one exits at once.
+let interrupted = false;
 for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]] as const) {
-  process.once(signal, () => {
+  process.on(signal, () => {
+    const graceful = interruptHandler();
+    if (graceful && !interrupted) {
+      interrupted = true;
+      process.stderr.write(`lsp-codegen: ${signal}: shutting down (again to stop at once)\n`);
+      graceful(signal).then(exit, (e: unknown) => {
+        process.stderr.write(`lsp-codegen: shutdown failed: ${(e as Error).message}\n`);
+        exit(1);
+      });
+      return;
+    }
     process.stderr.write(`lsp-codegen: interrupted (${signal})\n`);
     process.exit(128 + number);
   });

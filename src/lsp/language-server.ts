@@ -27,7 +27,12 @@ export interface LanguageServerOptions {
   readonly readyTimeoutMs?: number;
   /** Longest wait between restarts of a server that keeps crashing. Default 8 s. */
   readonly maxBackoffMs?: number;
+  /** Told of each start, restart, request timeout and unexpected exit (a service counts them in its metrics). */
+  readonly onEvent?: ((event: ServerEvent, server: LanguageServer) => void) | undefined;
 }
+
+/** What happens to a supervised server: its process starts (first time or again), a request times out, it dies. */
+export type ServerEvent = 'start' | 'restart' | 'timeout' | 'exit';
 
 /** Options of one call. */
 export interface CallOptions {
@@ -70,6 +75,7 @@ export class LanguageServer {
   private readonly requestTimeoutMs: number;
   private readonly readyTimeoutMs: number;
   private readonly maxBackoffMs: number;
+  private readonly onEvent: LanguageServerOptions['onEvent'];
   /** Starts of the server process so far (restarts included). */
   starts = 0;
   /** Time of the last call, for idle shutdown. */
@@ -83,6 +89,7 @@ export class LanguageServer {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.readyTimeoutMs = options.readyTimeoutMs ?? 120_000;
     this.maxBackoffMs = options.maxBackoffMs ?? 8_000;
+    this.onEvent = options.onEvent;
   }
 
   /** Process id of the running server (tests kill it to check restarts). */
@@ -109,6 +116,7 @@ export class LanguageServer {
       throw new LspError('server-crashing', `${this.spec.name} keeps crashing; next restart in ${wait} ms`);
     }
     this.starts++;
+    this.onEvent?.(this.starts > 1 ? 'restart' : 'start', this);
     this.readyFlag = false;
     let conn: LspConnection;
     try {
@@ -140,7 +148,10 @@ export class LanguageServer {
     if (this.current !== conn) return;
     this.current = undefined;
     this.readyFlag = false;
-    if (!this.disposed) this.noteCrash();
+    if (!this.disposed) {
+      this.onEvent?.('exit', this);
+      this.noteCrash();
+    }
   }
 
   /** Back-off: the first crash restarts at once, then 250 ms, 500 ms, … up to `maxBackoffMs`. */
@@ -167,7 +178,10 @@ export class LanguageServer {
       if (this.current === conn) this.readyFlag = true;
       return result;
     } catch (e) {
-      if (e instanceof LspError && e.code === 'timeout') conn.kill();
+      if (e instanceof LspError && e.code === 'timeout') {
+        this.onEvent?.('timeout', this);
+        conn.kill();
+      }
       throw e;
     }
   }

@@ -28,7 +28,7 @@ export class ProblemError extends Error {
 const LANGUAGES: readonly Language[] = ['typescript', 'javascript', 'python'];
 
 /** Why `value` is not a `Problem`, or undefined. */
-function problemOf(value: unknown): string | undefined {
+export function problemOf(value: unknown): string | undefined {
   const p = value as Record<string, unknown>;
   if (typeof p !== 'object' || p === null || Array.isArray(p)) return 'not a JSON object';
   for (const key of ['id', 'path', 'prompt', 'entryPoint']) if (typeof p[key] !== 'string' || p[key] === '') return `"${key}" must be a non-empty string`;
