@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { basename } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Engine } from '../engine/engine.js';
@@ -89,7 +90,12 @@ export class CodegenService {
     this.app = Fastify({
       logger: options.logger ? { level: 'info' } : false,
       bodyLimit: options.bodyLimitBytes ?? 8 * 2 ** 20,
-      requestTimeout: options.bodyTimeoutMs ?? 10_000,
+      // Node checks the request timeout every `connectionsCheckingInterval` (30 s by default): check often
+      // enough that a slow body is cut off near its limit.
+      serverFactory: (handler) => {
+        const bodyTimeoutMs = options.bodyTimeoutMs ?? 10_000;
+        return createServer({ requestTimeout: bodyTimeoutMs, connectionsCheckingInterval: Math.min(1000, bodyTimeoutMs) }, handler);
+      },
       forceCloseConnections: 'idle',
       return503OnClosing: true,
       ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },

@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TS_PROJECT } from '../helpers/fixtures.js';
+import { loadingTsgo } from '../helpers/servers.js';
 import { metric, post, sseEvents, startService } from '../helpers/service.js';
 
 const SITE = { workspace: TS_PROJECT, file: 'src/services/order-service.ts', position: { line: 36, character: 13 } };
@@ -215,3 +216,41 @@ describe('limits of the service', () => {
   });
 });
 
+
+describe('language server failures during a request', () => {
+  it('a language server killed while a request waits on it: 200 with monitor.degraded, and the next request restarts it', async () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'lsp-codegen-kill-')), 'messages.log');
+    // The first server holds back its answer to the first trigger's query (request 3: initialize, warm-up,
+    // trigger), so the request is surely waiting on it when the server is killed; later servers are plain.
+    const stuck = loadingTsgo({ swallow: 3, log });
+    const plain = loadingTsgo({});
+    let launches = 0;
+    const spec = { ...stuck, launch: () => (launches++ === 0 ? stuck : plain).launch() };
+    const s = await startService({ workspaceRoots: [TS_PROJECT], budgetMs: 60_000, warmupMs: 120_000, servers: { specs: { typescript: spec } } });
+    try {
+      const body = { ...SITE, max_tokens: 24 };
+      const pending = post(`${s.url}/v1/completions`, body);
+      const completions = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l === 'textDocument/completion').length : 0);
+      const started = Date.now();
+      while (completions() < 2 && Date.now() - started < 120_000) await new Promise((r) => setTimeout(r, 20));
+      const server = s.service.pool.server(TS_PROJECT, 'typescript');
+      const killed = server.pid!;
+      process.kill(killed, 'SIGKILL');
+      const r = await pending;
+      expect(Date.now() - started).toBeLessThan(60_000); // not the trigger's budget: the query failed when the server died
+      expect(r.status).toBe(200);
+      expect(r.json.monitor.degraded).toBe(true);
+      expect(r.json.monitor.triggers[0]).toMatchObject({ degraded: true, reason: expect.stringMatching(/error|not-ready/) });
+      const again = await post(`${s.url}/v1/completions`, body);
+      expect(again.status).toBe(200);
+      expect(again.json.monitor.degraded).toBe(false);
+      expect(server.pid).not.toBe(killed);
+      const metrics = await (await fetch(`${s.url}/metrics`)).text();
+      expect(metric(metrics, 'lsp_codegen_language_server_events_total', { event: 'exit' })).toBe(1);
+      expect(metric(metrics, 'lsp_codegen_language_server_events_total', { event: 'restart' })).toBe(1);
+      expect(metric(metrics, 'lsp_codegen_monitor_triggers_total', { degraded: 'true' })).toBeGreaterThanOrEqual(1);
+    } finally {
+      await s.close();
+    }
+  });
+});
