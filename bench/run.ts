@@ -5,6 +5,7 @@ import { benchLsp } from './lsp.js';
 import { benchMasks, benchMgd } from './mgd.js';
 import { benchModel } from './model.js';
 import { benchPlanning } from './planning.js';
+import { benchService } from './service.js';
 import type { BenchRow } from './stats.js';
 
 function table(title: string, rows: readonly BenchRow[]): string {
@@ -23,6 +24,7 @@ const PARTS: Record<string, (engine: Engine) => Promise<[string, BenchRow[]][]>>
   planning: async (e) => [['Planning on the fixture problems (same program budget, same run)', await benchPlanning(e)]],
   lsp: async () => [['Language servers (member query on the fixture projects)', await benchLsp()]],
   judge: async () => [['Judging test runs (the 40 reference programs, same run)', await benchJudge()]],
+  service: async () => [['The HTTP service on loopback (`lsp-codegen serve`, real model and language server)', await benchService()]],
 };
 
 async function main(): Promise<void> {

@@ -22,6 +22,7 @@ Prometheus /metrics. SIGTERM or SIGINT shuts it down gracefully.
   --request-timeout-ms MS  longest a request may take, queueing included (default 60000)
   --body-timeout-ms MS     longest time to receive a request (default 10000; a slower body gets 408)
   --prompt-cache-mb MB     keys/values of recent prompts kept for reuse (default 256; 0 = off)
+  --batching on|off        run concurrent requests' decoding steps as one batched forward pass (default on)
   --grace-ms MS            on shutdown, time in-flight requests get to finish (default 10000)
   --idle-ms MS             stop a workspace's language server after this long unused (default 600000)
   --budget-ms MS           per-trigger language-server budget of the monitors (default 300)
@@ -41,6 +42,7 @@ const OPTIONS = {
   'request-timeout-ms': { type: 'string' },
   'body-timeout-ms': { type: 'string' },
   'prompt-cache-mb': { type: 'string' },
+  batching: { type: 'string' },
   'grace-ms': { type: 'string' },
   'idle-ms': { type: 'string' },
   'budget-ms': { type: 'string' },
@@ -81,6 +83,7 @@ export async function serveCommand(argv: string[], out: (text: string) => void):
       requestTimeoutMs: millisecondsFlag(values, 'request-timeout-ms'),
       bodyTimeoutMs: millisecondsFlag(values, 'body-timeout-ms'),
       promptCacheMb: numberFlag(values, 'prompt-cache-mb', { min: 0, max: 65536 }),
+      batching: (choiceFlag(values, 'batching', ['on', 'off'] as const) ?? 'on') === 'on',
       budgetMs: millisecondsFlag(values, 'budget-ms'),
       warmupMs: millisecondsFlag(values, 'warmup-ms', 0),
       servers: {

@@ -6,6 +6,7 @@ import { PromptCache } from '../decode/prompt-cache.js';
 import type { StepModel } from '../decode/step-model.js';
 import type { KvCache } from '../model/kv-cache.js';
 import { previousCodeLine, type StopContext, type StopMode } from '../decode/stop-modes.js';
+import { BatchingModel, type BatchedCache } from '../model/batching-model.js';
 import { CausalLM, type SessionOptions } from '../model/causal-lm.js';
 import { ModelError } from '../model/errors.js';
 import { Tokenizer } from '../model/tokenizer.js';
@@ -22,6 +23,11 @@ export interface EngineOptions extends SessionOptions {
    * share with one of them (see `PromptCache`). 0 (default) is off: one-shot commands gain nothing from it.
    */
   readonly promptCacheMb?: number | undefined;
+  /**
+   * Run the decoding steps of concurrent generations as one batched forward pass (see `BatchingModel`): what
+   * a service with several requests in flight wants. Default false.
+   */
+  readonly batching?: boolean | undefined;
 }
 
 /** One completion request: where (prefix/suffix/path) and how (decoding options). */
@@ -69,8 +75,9 @@ export type TokenHook = (seq: Sequence, criteria: StopCriteria) => void | Promis
 /** The model, its tokenizer and its prompt format: what every surface (CLI, service, extension, eval) drives. */
 export class Engine {
   /** What decoding runs on: the model, behind the prompt cache when there is one. */
-  readonly decoder: StepModel<KvCache>;
-  readonly promptCache: PromptCache<KvCache> | undefined;
+  readonly decoder: StepModel<BatchedCache>;
+  readonly promptCache: PromptCache<BatchedCache> | undefined;
+  readonly batcher: BatchingModel | undefined;
 
   private constructor(
     readonly model: CausalLM,
@@ -78,9 +85,12 @@ export class Engine {
     readonly format: PromptFormat,
     readonly eosIds: readonly number[],
     promptCacheMb: number,
+    batching: boolean,
   ) {
-    this.promptCache = promptCacheMb > 0 ? new PromptCache(model, promptCacheMb * 2 ** 20) : undefined;
-    this.decoder = this.promptCache ?? model;
+    this.batcher = batching ? new BatchingModel(model) : undefined;
+    const stepper = this.batcher ?? model;
+    this.promptCache = promptCacheMb > 0 ? new PromptCache(stepper, promptCacheMb * 2 ** 20) : undefined;
+    this.decoder = this.promptCache ?? stepper;
   }
 
   static async load(options: EngineOptions = {}): Promise<Engine> {
@@ -97,7 +107,7 @@ export class Engine {
       throw e;
     }
     const eos = [...new Set([...model.spec.eosTokenIds, ...tokenizer.eosTokenIds])];
-    return new Engine(model, tokenizer, detectPromptFormat(tokenizer), eos, options.promptCacheMb ?? 0);
+    return new Engine(model, tokenizer, detectPromptFormat(tokenizer), eos, options.promptCacheMb ?? 0, options.batching ?? false);
   }
 
   async dispose(): Promise<void> {

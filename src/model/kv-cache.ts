@@ -67,6 +67,62 @@ export class KvCache {
     return new KvCache(1, length, this.kvHeads, this.headDim, layers, new Uint8Array(length).fill(1), Int32Array.of(length));
   }
 
+  /**
+   * One cache whose row i is `rows[i]` (each a one-row cache without padding), left-padded to the longest:
+   * what batches the decoding steps of separate requests into one forward pass.
+   */
+  static stack(rows: readonly KvCache[]): KvCache {
+    const first = rows[0];
+    if (!first) throw new RangeError('stack needs at least one row');
+    const { kvHeads, headDim } = first;
+    for (const r of rows) {
+      if (r.batch !== 1 || r.positions[0] !== r.length) throw new RangeError('only unpadded one-row caches can be stacked');
+      if (r.kvHeads !== kvHeads || r.headDim !== headDim || r.layers.length !== first.layers.length) throw new RangeError('caches of different shapes');
+    }
+    const length = Math.max(...rows.map((r) => r.length));
+    const rowFloats = kvHeads * length * headDim;
+    const layers = first.layers.map((_, l) => {
+      const pair = [new Float32Array(rows.length * rowFloats), new Float32Array(rows.length * rowFloats)] as const;
+      rows.forEach((r, i) => {
+        const pad = length - r.length;
+        for (const part of [0, 1] as const) {
+          const src = r.layers[l]![part];
+          for (let h = 0; h < kvHeads; h++) {
+            pair[part].set(src.subarray(h * r.length * headDim, (h + 1) * r.length * headDim), i * rowFloats + (h * length + pad) * headDim);
+          }
+        }
+      });
+      return pair;
+    });
+    const mask = new Uint8Array(rows.length * length);
+    rows.forEach((r, i) => mask.fill(1, i * length + length - r.length, (i + 1) * length));
+    return new KvCache(rows.length, length, kvHeads, headDim, layers, mask, Int32Array.from(rows, (r) => r.length));
+  }
+
+  /**
+   * Row `row` as a one-row cache without padding (the inverse of `stack` after a step). Its real tokens must be
+   * the last columns of the row, as left padding leaves them.
+   */
+  unpaddedRow(row: number): KvCache {
+    if (!Number.isInteger(row) || row < 0 || row >= this.batch) throw new RangeError(`row ${row} out of range 0..${this.batch - 1}`);
+    const real = this.positions[row]!;
+    const start = this.length - real;
+    for (let c = 0; c < this.length; c++) {
+      if (this.mask[row * this.length + c] !== (c >= start ? 1 : 0)) throw new RangeError('the row has padding after its tokens');
+    }
+    const rowFloats = this.kvHeads * this.length * this.headDim;
+    const cut = (src: Float32Array): Float32Array => {
+      const out = new Float32Array(this.kvHeads * real * this.headDim);
+      for (let h = 0; h < this.kvHeads; h++) {
+        const from = row * rowFloats + (h * this.length + start) * this.headDim;
+        out.set(src.subarray(from, from + real * this.headDim), h * real * this.headDim);
+      }
+      return out;
+    };
+    const layers = this.layers.map(([k, v]) => [cut(k), cut(v)] as const);
+    return new KvCache(1, real, this.kvHeads, this.headDim, layers, new Uint8Array(real).fill(1), Int32Array.of(real));
+  }
+
   /** Bytes held by the key/value blocks. */
   get byteLength(): number {
     return this.layers.reduce((n, [k, v]) => n + k.byteLength + v.byteLength, 0);

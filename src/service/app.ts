@@ -33,6 +33,8 @@ export interface ServiceOptions {
   readonly bodyTimeoutMs?: number;
   /** Prompt cache size in MiB (default 256; 0 turns it off). */
   readonly promptCacheMb?: number;
+  /** Batch the decoding steps of concurrent requests into one forward pass (default true). */
+  readonly batching?: boolean;
   /** Per-trigger language-server budget of the monitors (default 300 ms). */
   readonly budgetMs?: number;
   /** Longest wait for a cold language server before decoding starts (default 10 s). */
@@ -109,7 +111,7 @@ export class CodegenService {
         return new Error(`${field} ${e.message ?? 'is invalid'}`);
       },
     });
-    this.loaded = Engine.load({ modelDir: options.modelDir, promptCacheMb: options.promptCacheMb ?? 256 }).then(
+    this.loaded = Engine.load({ modelDir: options.modelDir, promptCacheMb: options.promptCacheMb ?? 256, batching: options.batching ?? true }).then(
       (engine) => {
         this.engine = engine;
       },

@@ -97,8 +97,6 @@ describe('lsp-codegen service (real model, real language servers, HTTP on loopba
         expect(a.json.monitor.degraded).toBe(false);
         expect(a.json.choices[0].text, JSON.stringify(a.json)).toMatch(new RegExp(`^${requests[k]!.name}`));
       });
-      // And each is what the same request gets alone.
-      for (const [k, r] of requests.entries()) expect((await post(`${s.url}/v1/completions`, r.body)).json.choices[0].text).toBe(answers[k]!.json.choices[0].text);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
