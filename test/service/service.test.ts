@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TS_PROJECT } from '../helpers/fixtures.js';
+import { PY_PROJECT, TS_PROJECT } from '../helpers/fixtures.js';
 import { loadingTsgo } from '../helpers/servers.js';
 import { metric, post, sseEvents, startService } from '../helpers/service.js';
 
@@ -14,7 +14,7 @@ describe('lsp-codegen service (real model, real language servers, HTTP on loopba
   const scratch = mkdtempSync(join(tmpdir(), 'lsp-codegen-service-'));
   // A generous per-trigger budget: the tests look at what the server says, not at how fast it says it.
   beforeAll(async () => {
-    s = await startService({ workspaceRoots: [TS_PROJECT, scratch], budgetMs: 20_000, warmupMs: 120_000 });
+    s = await startService({ workspaceRoots: [TS_PROJECT, PY_PROJECT, scratch], budgetMs: 20_000, warmupMs: 120_000 });
   });
   afterAll(async () => {
     await s.close();
@@ -61,7 +61,7 @@ describe('lsp-codegen service (real model, real language servers, HTTP on loopba
     expect(events.at(-2)).toMatchObject({ choices: [], usage: plain.json.usage });
   });
 
-  it('completes at a dereference in a workspace file: the member is one the language server lists; off, the monitor reports nothing', async () => {
+  it('completes at a dereference in a workspace file (TypeScript and Python): the member is one the language server lists; off, the monitor reports nothing', async () => {
     const guided = await post(`${s.url}/v1/completions`, { ...SITE, max_tokens: 24 });
     expect(guided.status).toBe(200);
     const { monitor } = guided.json;
@@ -74,6 +74,18 @@ describe('lsp-codegen service (real model, real language servers, HTTP on loopba
     const member = /^\w+/.exec(guided.json.choices[0].text)![0];
     expect(listed.members.map((m) => m.name)).toContain(member);
     expect(monitor.triggers[0]).toMatchObject({ chosen: member, degraded: false });
+
+    // Python, with pyright.
+    const pyFile = join(PY_PROJECT, 'shop/service.py');
+    const pyText = readFileSync(pyFile, 'utf8');
+    const pyOffset = pyText.indexOf('customer.entity_id)') + 'customer.'.length;
+    const pyLine = pyText.slice(0, pyOffset).split('\n').length - 1;
+    const pyCharacter = pyOffset - (pyText.lastIndexOf('\n', pyOffset - 1) + 1);
+    const py = await post(`${s.url}/v1/completions`, { workspace: PY_PROJECT, file: 'shop/service.py', position: { line: pyLine, character: pyCharacter }, max_tokens: 16 });
+    expect(py.status).toBe(200);
+    expect(py.json.monitor).toMatchObject({ enabled: true, degraded: false });
+    const pyListed = await s.service.pool.members(PY_PROJECT, { file: pyFile, text: pyText, offset: pyOffset });
+    expect(pyListed.members.map((m) => m.name)).toContain(/^\w+/.exec(py.json.choices[0].text)![0]);
 
     const free = await post(`${s.url}/v1/completions`, { ...SITE, max_tokens: 24, monitors: false });
     expect(free.status).toBe(200);
@@ -173,6 +185,17 @@ describe('limits of the service', () => {
       expect(metric(metrics, 'lsp_codegen_requests_rejected_total')).toBe(1);
       expect(metric(metrics, 'lsp_codegen_requests_in_flight')).toBe(0);
       expect((await post(`${s.url}/v1/completions`, { prompt: 'x', max_tokens: 1 })).status).toBe(200);
+      // The same without streaming: the client gives up while the answer is being generated.
+      const gone = new AbortController();
+      const waiting = fetch(`${s.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'function f() {\n', max_tokens: 900 }), signal: gone.signal }).catch(() => 'aborted');
+      const began = Date.now();
+      while (s.service.limiter.active === 0 && Date.now() - began < 30_000) await new Promise((r) => setTimeout(r, 5));
+      gone.abort();
+      expect(await waiting).toBe('aborted');
+      const left = Date.now();
+      while (s.service.limiter.active > 0 && Date.now() - left < 30_000) await new Promise((r) => setTimeout(r, 10));
+      expect(s.service.limiter.active).toBe(0);
+      expect(metric(await (await fetch(`${s.url}/metrics`)).text(), 'lsp_codegen_requests_cancelled_total', { reason: 'client-disconnect' })).toBe(2);
     } finally {
       await s.close();
     }
