@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Engine } from '../src/engine/engine.js';
 import { packageRoot } from '../src/engine/package-root.js';
 import { fmt, median, percentile, type BenchRow } from './stats.js';
 
@@ -10,12 +11,13 @@ const FILE = 'src/services/order-service.ts';
 /** A `lsp-codegen serve` child process on a free loopback port, ready. */
 async function startServe(args: string[]): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [join(packageRoot(), 'dist', 'src', 'cli', 'main.js'), 'serve', '--port', '0', '--workspace-root', WORKSPACE, ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const killer = setTimeout(() => child.kill('SIGKILL'), 30 * 60_000);
   child.on('exit', () => clearTimeout(killer));
   return new Promise((resolve, reject) => {
     let out = '';
+    child.stderr!.on('data', (d) => (out += d)); // said only if it fails to start
     child.stdout!.on('data', (d) => {
       out += d;
       const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
@@ -92,8 +94,37 @@ async function load(url: string, requests: readonly object[], concurrency: numbe
   return { latencies, perSecond: (total / (performance.now() - t0)) * 1000 };
 }
 
+/**
+ * Cross-request batching inside the engine, without HTTP: `concurrency` generations of 48 tokens at different
+ * places of the fixture file at once, decoding tokens per second with batching on and off.
+ */
+async function benchBatching(): Promise<BenchRow[]> {
+  const text = readFileSync(join(WORKSPACE, FILE), 'utf8');
+  const requests = [300, 700, 1100, 1500, 900, 500, 1300, 1700].map((at) => ({ prefix: text.slice(0, at), path: FILE, maxTokens: 48 }));
+  const rate: Record<string, number[]> = {};
+  for (const batching of [false, true, false, true, false, true]) {
+    const engine = await Engine.load({ batching });
+    try {
+      await engine.complete(requests[0]!);
+      for (const concurrency of [4, 8]) {
+        const t0 = performance.now();
+        const results = await Promise.all(requests.slice(0, concurrency).map((r) => engine.complete(r)));
+        // All tokens over the time until the last generation ended (prefills included).
+        (rate[`${batching}/${concurrency}`] ??= []).push((results.reduce((sum, r) => sum + r.tokens, 0) / (performance.now() - t0)) * 1000);
+      }
+    } finally {
+      await engine.dispose();
+    }
+  }
+  return [4, 8].map((concurrency) => {
+    const on = median(rate[`true/${concurrency}`]!);
+    const off = median(rate[`false/${concurrency}`]!);
+    return { metric: `engine, ${concurrency} concurrent generations of 48 tokens: tokens/s (median of 3)`, value: `batching on ${fmt(on)} tok/s`, baseline: `off ${fmt(off)} tok/s`, ratio: `${fmt(on / off, 2)}×` };
+  });
+}
+
 export async function benchService(): Promise<BenchRow[]> {
-  const rows: BenchRow[] = [];
+  const rows: BenchRow[] = [...(await benchBatching())];
   const session = typingSession();
   // Replayed typing session: prompt cache on (the default) against off, each on a fresh service.
   const typing: Record<string, number[]> = {};
