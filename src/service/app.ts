@@ -130,11 +130,7 @@ export class CodegenService {
       (req as { started?: number }).started = performance.now();
       if (this.options.token && !PUBLIC_ROUTES.has(req.url.split('?')[0]!)) this.authorize(req);
     });
-    app.addHook('onResponse', async (req, reply) => {
-      const route = req.routeOptions.url ?? 'unknown';
-      metrics.requests.inc({ route, method: req.method, status: String(reply.statusCode) });
-      metrics.latency.observe({ route }, (performance.now() - ((req as { started?: number }).started ?? performance.now())) / 1000);
-    });
+    app.addHook('onResponse', async (req, reply) => this.record(req, reply.statusCode));
     app.setErrorHandler((error: Error & { statusCode?: number; validation?: unknown; code?: string }, req, reply) => {
       if (error instanceof HttpError) return reply.code(error.status).headers(error.headers).send(error.body);
       const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
@@ -165,6 +161,13 @@ export class CodegenService {
     }));
     app.post('/v1/completions', { schema: { body: completionBody } }, (req, reply) => this.handle(req, reply, 'completion'));
     app.post('/v1/plan', { schema: { body: planBody } }, (req, reply) => this.handle(req, reply, 'plan'));
+  }
+
+  /** Counts a finished request and its latency (from its arrival to the end of its response). */
+  private record(req: FastifyRequest, status: number): void {
+    const route = req.routeOptions.url ?? 'unknown';
+    this.metrics.requests.inc({ route, method: req.method, status: String(status) });
+    this.metrics.latency.observe({ route }, (performance.now() - ((req as { started?: number }).started ?? performance.now())) / 1000);
   }
 
   private authorize(req: FastifyRequest): void {
@@ -237,8 +240,7 @@ export class CodegenService {
         if (body.stream) {
           const sse = new SseStream(reply, this.instance);
           await prepared.stream(sse);
-          this.metrics.requests.inc({ route: req.routeOptions.url ?? 'unknown', method: req.method, status: '200' });
-          this.metrics.latency.observe({ route: req.routeOptions.url ?? 'unknown' }, (performance.now() - ((req as { started?: number }).started ?? 0)) / 1000);
+          this.record(req, 200); // a stream bypasses fastify's response hooks
         } else {
           const result = await prepared.json();
           if (signal.aborted) throw signal.reason;
