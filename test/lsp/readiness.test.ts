@@ -8,7 +8,7 @@ import { LanguageServer, type LanguageServerOptions } from '../../src/lsp/langua
 import { queryMembers } from '../../src/lsp/members.js';
 import { tsgo, type ServerSpec } from '../../src/lsp/servers.js';
 import { probe, TS_PROJECT } from '../helpers/fixtures.js';
-import { loadingTsgo } from '../helpers/servers.js';
+import { loadingTsgo, stopProcess } from '../helpers/servers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'lsp-codegen-readiness-'));
 const servers: LanguageServer[] = [];
@@ -61,7 +61,7 @@ describe('language-server readiness and cancellation (real tsc --lsp behind a re
     const s = server(tsgo, { requestTimeoutMs: 1500 });
     await members(s);
     const pid = s.pid!;
-    process.kill(pid, 'SIGSTOP');
+    await stopProcess(pid);
     // Every caller gives up early, yet the frozen server is killed once it has not answered for the limit.
     for (let i = 0; i < 3; i++) await expect(members(s, AbortSignal.timeout(200))).rejects.toMatchObject({ code: 'cancelled' });
     expect(await s.exited(10_000)).toBe(true);

@@ -5,6 +5,7 @@ import { queryMembers } from '../../src/lsp/members.js';
 import { ServerPool } from '../../src/lsp/pool.js';
 import { tsgo, type ServerSpec } from '../../src/lsp/servers.js';
 import { probe, TS_PROJECT } from '../helpers/fixtures.js';
+import { stopProcess } from '../helpers/servers.js';
 
 const SERVICE = 'src/services/order-service.ts';
 const ANCHOR = "const order = new Order(`o-${this.orders.size + 1}`, customer.id);";
@@ -50,7 +51,7 @@ describe('language-server supervision (real tsc --lsp)', () => {
     const s = server({ requestTimeoutMs: 1500 });
     expect(await members(s, '    customer.pl|')).toEqual(['placeOrder']);
     const pid = s.pid!;
-    process.kill(pid, 'SIGSTOP'); // hangs: alive but silent
+    await stopProcess(pid); // hangs: alive but silent
     const started = Date.now();
     const error = await members(s, '    customer.|').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LspError);

@@ -8,7 +8,7 @@ import { ServerPool } from '../../src/lsp/pool.js';
 import { DereferenceMonitor } from '../../src/monitor/dereference-monitor.js';
 import type { MemberOracle } from '../../src/monitor/types.js';
 import { monitorVocab } from '../../src/monitor/vocab.js';
-import { frozenTsgo, loadingTsgo } from '../helpers/servers.js';
+import { frozenTsgo, loadingTsgo, stopProcess } from '../helpers/servers.js';
 
 const FIXTURES = join(packageRoot(), 'fixtures');
 const sites = loadSites(join(FIXTURES, 'sites.json'));
@@ -67,10 +67,10 @@ describe('degraded monitoring (real model, real servers)', () => {
     const { result, report } = await completeWith('ts-project/src/services/order-service.ts:37:14', (pool, doc) => {
       const real = lspOracle(pool, doc.workspace, doc.file);
       return {
-        members(before, after) {
+        async members(before, after) {
           if (stoppedPid === undefined) {
             stoppedPid = pool.server(doc.workspace, 'typescript').pid!;
-            process.kill(stoppedPid, 'SIGSTOP');
+            await stopProcess(stoppedPid);
           }
           return real.members(before, after);
         },
