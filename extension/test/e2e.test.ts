@@ -156,7 +156,10 @@ describe('the extension in a real VS Code (code-server + headless Chromium)', ()
         // Activation: the status bar item appears once the extension runs (text typed earlier never reaches it).
         await page.locator('.statusbar-item', { hasText: 'LSP Codegen' }).first().waitFor({ timeout: 120_000 });
         await page.keyboard.type('customer.', { delay: 60 });
+        const typed = Date.now();
         const ghost = await ghostText(page);
+        // Reported, not asserted (speed is the benchmarks' business): the first request also waits for the engine.
+        console.log(`${c.name}: ghost text ${Date.now() - typed} ms after the last keystroke: ${JSON.stringify(ghost)}`);
         await page.screenshot({ path: join(ARTIFACTS, `${c.name}-ghost.png`) });
         const member = /^\w+/.exec(ghost)?.[0];
         expect(member, `ghost text ${JSON.stringify(ghost)}`).toBeDefined();
@@ -167,6 +170,14 @@ describe('the extension in a real VS Code (code-server + headless Chromium)', ()
         const saved = readFileSync(path, 'utf8');
         expect(saved).toContain(`customer.${member}`);
         await page.screenshot({ path: join(ARTIFACTS, `${c.name}-accepted.png`) });
+        // A second completion, with the engine and its language server warm: what typing feels like.
+        await page.keyboard.press('End');
+        await page.keyboard.press('Enter');
+        await page.keyboard.type('customer.', { delay: 60 });
+        const again = Date.now();
+        const warmGhost = await ghostText(page);
+        console.log(`${c.name}: warm ghost text ${Date.now() - again} ms after the last keystroke (debounce ${100} ms included): ${JSON.stringify(warmGhost)}`);
+        await page.keyboard.press('Escape');
         // The member is type-valid there: the language server lists it at that dot.
         const dot = saved.indexOf(`customer.${member}`) + 'customer.'.length;
         expect(await membersAt(workspace, path, saved, dot)).toContain(member);
