@@ -3,12 +3,12 @@
 // folder's dev dependencies) and the .vsix that `npm run package` makes (this folder's `npm test` makes it first).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../test/helpers/free-port.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const extensionDir = join(here, '..');
@@ -17,16 +17,6 @@ const CHROMIUM = '/usr/bin/chromium';
 const CODE_SERVER = join(extensionDir, 'node_modules', '.bin', 'code-server');
 const ARTIFACTS = join(extensionDir, 'test-artifacts');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 const scratch = mkdtempSync(join(tmpdir(), 'lsp-codegen-e2e-'));
 const processes: ChildProcess[] = [];

@@ -1,6 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,19 +7,10 @@ import { packageRoot } from '../../src/engine/package-root.js';
 import { PY_PROJECT, TS_PROJECT } from '../helpers/fixtures.js';
 import { post, sseEvents } from '../helpers/service.js';
 import { serve } from '../helpers/serve.js';
+import { freePort } from '../helpers/free-port.js';
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => spawnSync(p, ['-v']).status === 0);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 const started: ChildProcess[] = [];
 const scratch = mkdtempSync(join(tmpdir(), 'lsp-codegen-nginx-'));
