@@ -15,7 +15,8 @@ export interface LocalEngineOptions {
 
 /**
  * The bundled `lsp-codegen serve`, run as a child process on loopback with a random port and token. Started on
- * first use, restarted when it dies (at most once per 5 s; the next request waits for it), stopped on dispose.
+ * first use, started again as soon as it dies (at most once per 5 s; a request meanwhile waits for it), stopped
+ * on dispose.
  */
 export class LocalEngine {
   private child: ChildProcess | undefined;
@@ -23,6 +24,8 @@ export class LocalEngine {
   private endpointValue: Endpoint | undefined;
   private lastStart = 0;
   private disposed = false;
+  /** Children being stopped on purpose (their exit is not a crash). */
+  private readonly stopping = new WeakSet<ChildProcess>();
 
   constructor(private readonly options: LocalEngineOptions) {}
 
@@ -76,11 +79,21 @@ export class LocalEngine {
       });
       child.on('exit', (code, signal) => {
         clearTimeout(timer);
+        // Only an engine that was serving is started again by itself; one that failed to start is retried on
+        // the next request (a broken model directory must not respawn forever).
+        const wasServing = this.child === child && this.endpointValue !== undefined;
         if (this.child === child) {
           this.child = undefined;
           this.endpointValue = undefined;
         }
-        if (!this.disposed) this.options.log(`engine: exited (${signal ?? `code ${code}`})`);
+        if (!this.disposed && !this.stopping.has(child)) {
+          this.options.log(`engine: exited (${signal ?? `code ${code}`})`);
+        }
+        if (wasServing && !this.disposed && !this.stopping.has(child)) {
+          this.options.log('engine: starting it again');
+          // Back at once (within the restart limit), so the next keystroke does not wait for the model to load.
+          setTimeout(() => void this.endpoint().catch((e: Error) => this.options.log(`engine: restart failed: ${e.message}`)), 0);
+        }
         const why = err.trim().split('\n').filter(Boolean).at(-1) ?? `exit ${signal ?? code}`;
         reject(new EngineError(`the local engine stopped: ${why}`));
       });
@@ -98,6 +111,7 @@ export class LocalEngine {
     this.child = undefined;
     this.endpointValue = undefined;
     if (!child || child.exitCode !== null) return;
+    this.stopping.add(child);
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 5000);

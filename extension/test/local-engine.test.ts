@@ -32,7 +32,10 @@ describe('LocalEngine (the real engine as a child process)', () => {
       const pid = engine.pid!;
       process.kill(pid, 'SIGKILL');
       while (alive(pid)) await new Promise((r) => setTimeout(r, 20));
-      const second = await engine.endpoint(); // started again
+      // Started again by itself, without waiting for a request.
+      for (const end = Date.now() + 120_000; (engine.pid === undefined || engine.pid === pid) && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+      expect(engine.pid).toBeDefined();
+      const second = await engine.endpoint();
       expect(engine.pid).not.toBe(pid);
       expect(second.token).not.toBe(first.token);
       expect(lines.some((l) => /exited/.test(l))).toBe(true);
@@ -40,6 +43,17 @@ describe('LocalEngine (the real engine as a child process)', () => {
       await engine.dispose();
       expect(alive(last)).toBe(false);
       await expect(engine.endpoint()).rejects.toThrow(/stopped/);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('an engine that cannot start says why, and is not respawned in a loop', async () => {
+    const engine = new LocalEngine({ main: join(root, 'dist', 'src', 'cli', 'main.js'), modelDir: '/nonexistent/model', roots: () => [], log: () => undefined });
+    try {
+      await expect(engine.endpoint()).rejects.toThrow(/the local engine stopped: .*model directory not found: \/nonexistent\/model/);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(engine.pid).toBeUndefined(); // nothing started again by itself
     } finally {
       await engine.dispose();
     }
