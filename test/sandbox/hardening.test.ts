@@ -7,26 +7,14 @@ import { packageRoot } from '../../src/engine/package-root.js';
 import { OutputCap } from '../../src/sandbox/output-cap.js';
 import { runSandboxed } from '../../src/sandbox/sandbox.js';
 import { runTests } from '../../src/sandbox/test-runner.js';
+import { childProcesses } from '../../src/util/process.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'lsp-codegen-hardening-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Direct and indirect children of `pid` (from /proc). */
 function descendants(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const ppid = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => (children.get(p) ?? []).forEach((c) => (out.push(c), walk(c)));
-  walk(pid);
-  return out;
+  return childProcesses(pid).flatMap((c) => [c, ...descendants(c)]);
 }
 
 const alive = (pid: number) => {

@@ -1,6 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { childProcesses } from '../../src/util/process.js';
 import { runCli } from '../helpers/cli.js';
 import { TS_PROJECT } from '../helpers/fixtures.js';
 import { serve } from '../helpers/serve.js';
@@ -23,20 +22,6 @@ async function readAfter(res: Response, then: () => void): Promise<string> {
   }
 }
 
-/** Processes whose parent is `pid` (from /proc). */
-function childrenOf(pid: number): number[] {
-  return readdirSync('/proc')
-    .filter((e) => /^\d+$/.test(e))
-    .filter((e) => {
-      try {
-        const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[1]) === pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 describe('lsp-codegen serve (the CLI)', () => {
   it('refuses to listen beyond loopback without a token, and rejects bad flags with exit 2', async () => {
@@ -75,7 +60,7 @@ describe('lsp-codegen serve (the CLI)', () => {
     const s = await serve(['--workspace-root', TS_PROJECT, '--grace-ms', '60000']);
     const warm = await post(`${s.url}/v1/completions`, { workspace: TS_PROJECT, file: 'src/services/order-service.ts', position: { line: 36, character: 13 }, max_tokens: 8 });
     expect(warm.status).toBe(200);
-    const servers = childrenOf(s.child.pid!);
+    const servers = childProcesses(s.child.pid!);
     expect(servers.length).toBeGreaterThan(0); // the workspace's language server
     // Once the stream has started, the request is surely in flight.
     const res = await fetch(`${s.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'function f() {\n', max_tokens: 300, stream: true }) });
