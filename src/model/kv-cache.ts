@@ -57,15 +57,9 @@ export class KvCache {
   prefix(length: number): KvCache {
     if (this.batch !== 1 || this.positions[0] !== this.length) throw new RangeError('only an unpadded one-row cache has a prefix');
     if (!Number.isInteger(length) || length < 0 || length > this.length) throw new RangeError(`prefix of ${length} tokens out of range 0..${this.length}`);
-    const block = this.length * this.headDim;
-    const cut = (src: Float32Array): Float32Array => {
-      const out = new Float32Array(this.kvHeads * length * this.headDim);
-      for (let h = 0; h < this.kvHeads; h++) out.set(src.subarray(h * block, h * block + length * this.headDim), h * length * this.headDim);
-      return out;
-    };
-    const layers = this.layers.map(([k, v]) => [cut(k), cut(v)] as const);
-    return new KvCache(1, length, this.kvHeads, this.headDim, layers, new Uint8Array(length).fill(1), Int32Array.of(length));
+    return this.columns(0, 0, length);
   }
+
 
   /**
    * One cache whose row i is `rows[i]` (each a one-row cache without padding), left-padded to the longest:
@@ -110,18 +104,24 @@ export class KvCache {
     for (let c = 0; c < this.length; c++) {
       if (this.mask[row * this.length + c] !== (c >= start ? 1 : 0)) throw new RangeError('the row has padding after its tokens');
     }
+    return this.columns(row, start, real);
+  }
+
+  /** Columns `start … start + count` of `row`, all real tokens, as a one-row cache without padding. */
+  private columns(row: number, start: number, count: number): KvCache {
     const rowFloats = this.kvHeads * this.length * this.headDim;
     const cut = (src: Float32Array): Float32Array => {
-      const out = new Float32Array(this.kvHeads * real * this.headDim);
+      const out = new Float32Array(this.kvHeads * count * this.headDim);
       for (let h = 0; h < this.kvHeads; h++) {
         const from = row * rowFloats + (h * this.length + start) * this.headDim;
-        out.set(src.subarray(from, from + real * this.headDim), h * real * this.headDim);
+        out.set(src.subarray(from, from + count * this.headDim), h * count * this.headDim);
       }
       return out;
     };
     const layers = this.layers.map(([k, v]) => [cut(k), cut(v)] as const);
-    return new KvCache(1, real, this.kvHeads, this.headDim, layers, new Uint8Array(real).fill(1), Int32Array.of(real));
+    return new KvCache(1, count, this.kvHeads, this.headDim, layers, new Uint8Array(count).fill(1), Int32Array.of(count));
   }
+
 
   /** Bytes held by the key/value blocks. */
   get byteLength(): number {
