@@ -45,10 +45,10 @@ export interface ServiceOptions {
   readonly logger?: boolean;
 }
 
-/** An in-flight request: its cancellation, for disconnects, timeouts and shutdown. */
+/** An in-flight request: its cancellation, for disconnects, timeouts and shutdown (the first one counts). */
 interface Flight {
-  readonly controller: AbortController;
-  reason: CancelReason | undefined;
+  readonly signal: AbortSignal;
+  readonly cancel: (reason: CancelReason) => void;
 }
 
 const PUBLIC_ROUTES = new Set(['/healthz', '/readyz']);
@@ -80,7 +80,7 @@ export class CodegenService {
   constructor(readonly options: ServiceOptions = {}) {
     this.roots = new WorkspaceRoots(options.workspaceRoots ?? []);
     this.limiter = new ConcurrencyLimiter(options.maxConcurrency ?? 4, options.queue ?? 32);
-    this.metrics = new ServiceMetrics(() => this.engine?.promptCache?.stats);
+    this.metrics = new ServiceMetrics(() => this.engine?.promptCache?.stats, this.limiter);
     this.pool = new ServerPool({
       ...options.servers,
       onEvent: (event, server) => {
@@ -151,8 +151,6 @@ export class CodegenService {
       return reply.code(503).send({ status: 'not-ready', reason: why });
     });
     app.get('/metrics', async (_req, reply) => {
-      metrics.queueDepth.set(this.limiter.waiting);
-      metrics.inFlight.set(this.limiter.active);
       return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
     app.get('/v1/models', async () => ({
@@ -204,27 +202,20 @@ export class CodegenService {
     const engine = this.requireEngine();
     const body = req.body as CompletionBody & PlanBody;
     this.checkModel(body.model);
-    const flight: Flight = { controller: new AbortController(), reason: undefined };
-    const cancel = (reason: CancelReason) => {
-      if (flight.reason) return;
-      flight.reason = reason;
-      this.metrics.cancelled.inc({ reason });
-      flight.controller.abort(new HttpError(reason === 'timeout' ? 504 : 503, cancelMessage(reason, this.options.requestTimeoutMs ?? 60_000), 'server_error', null, reason));
-    };
+    const flight = this.flight();
     const onClose = () => {
-      if (!reply.raw.writableEnded) cancel('client-disconnect');
+      if (!reply.raw.writableEnded) flight.cancel('client-disconnect');
     };
     reply.raw.on('close', onClose);
-    const timer = setTimeout(() => cancel('timeout'), this.options.requestTimeoutMs ?? 60_000);
+    const timer = setTimeout(() => flight.cancel('timeout'), this.options.requestTimeoutMs ?? 60_000);
     this.flights.add(flight);
-    const { signal } = flight.controller;
+    const { signal } = flight;
     try {
       // Everything that can be refused is refused before a slot is taken.
       const context = this.context(engine);
       const prepared = await (kind === 'completion' ? prepareCompletion(context, body, signal) : preparePlan(context, body, signal));
       let release: () => void;
       try {
-        this.metrics.queueDepth.set(this.limiter.waiting + 1);
         release = await this.limiter.acquire(signal);
       } catch (e) {
         if (e instanceof QueueFull) {
@@ -232,10 +223,7 @@ export class CodegenService {
           throw new HttpError(429, e.message, 'rate_limit_error', null, 'queue_full', { 'retry-after': '1' });
         }
         throw e;
-      } finally {
-        this.metrics.queueDepth.set(this.limiter.waiting);
       }
-      this.metrics.inFlight.set(this.limiter.active);
       try {
         if (body.stream) {
           const sse = new SseStream(reply, this.instance);
@@ -248,7 +236,6 @@ export class CodegenService {
         }
       } finally {
         release();
-        this.metrics.inFlight.set(this.limiter.active);
       }
     } catch (e) {
       if (signal.aborted && !(e instanceof HttpError && e.status < 500)) throw signal.reason;
@@ -258,6 +245,19 @@ export class CodegenService {
       reply.raw.off('close', onClose);
       this.flights.delete(flight);
     }
+  }
+
+  /** A request's cancellation: the first reason aborts it with the matching error (504 timeout, 503 otherwise) and is counted. */
+  private flight(): Flight {
+    const controller = new AbortController();
+    return {
+      signal: controller.signal,
+      cancel: (reason) => {
+        if (controller.signal.aborted) return;
+        this.metrics.cancelled.inc({ reason });
+        controller.abort(new HttpError(reason === 'timeout' ? 504 : 503, cancelMessage(reason, this.options.requestTimeoutMs ?? 60_000), 'server_error', null, reason));
+      },
+    };
   }
 
   private context(engine: Engine) {
@@ -277,13 +277,7 @@ export class CodegenService {
     const closed = this.app.close();
     const deadline = Date.now() + graceMs;
     while (this.flights.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-    for (const flight of this.flights) {
-      if (!flight.reason) {
-        flight.reason = 'shutdown';
-        this.metrics.cancelled.inc({ reason: 'shutdown' });
-        flight.controller.abort(new HttpError(503, cancelMessage('shutdown', 0), 'server_error', null, 'shutdown'));
-      }
-    }
+    for (const flight of this.flights) flight.cancel('shutdown');
     await closed;
     await this.loaded;
     await Promise.all([this.pool.dispose(), this.engine?.dispose()]);

@@ -22,8 +22,6 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
   readonly tokens = new Counter({ name: 'lsp_codegen_tokens_generated_total', help: 'Tokens generated', registers: [this.registry] });
-  readonly queueDepth = new Gauge({ name: 'lsp_codegen_queue_depth', help: 'Requests waiting for a slot', registers: [this.registry] });
-  readonly inFlight = new Gauge({ name: 'lsp_codegen_requests_in_flight', help: 'Requests holding a slot', registers: [this.registry] });
   readonly rejected = new Counter({ name: 'lsp_codegen_requests_rejected_total', help: 'Requests refused because the queue was full', registers: [this.registry] });
   readonly cancelled = new Counter({
     name: 'lsp_codegen_requests_cancelled_total',
@@ -44,14 +42,16 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
-  constructor(promptCache: () => PromptCacheStats | undefined) {
+  /** `promptCache` and `slots` are read when the metrics are scraped: those gauges are never out of date. */
+  constructor(promptCache: () => PromptCacheStats | undefined, slots: { readonly waiting: number; readonly active: number }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'lsp_codegen_' });
-    const stat = (key: keyof PromptCacheStats) =>
-      function (this: Gauge) {
-        this.set(promptCache()?.[key] ?? 0);
-      };
-    const cache = (name: string, help: string, key: keyof PromptCacheStats) =>
-      new Gauge({ name: `lsp_codegen_prompt_cache_${name}`, help, registers: [this.registry], collect: stat(key) });
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({ name, help, registers: [this.registry], collect: function (this: Gauge) {
+        this.set(read());
+      } });
+    gauge('lsp_codegen_queue_depth', 'Requests waiting for a slot', () => slots.waiting);
+    gauge('lsp_codegen_requests_in_flight', 'Requests holding a slot', () => slots.active);
+    const cache = (name: string, help: string, key: keyof PromptCacheStats) => gauge(`lsp_codegen_prompt_cache_${name}`, help, () => promptCache()?.[key] ?? 0);
     cache('hits', 'Prefills that reused cached keys/values (cumulative)', 'hits');
     cache('misses', 'Prefills that found nothing to reuse (cumulative)', 'misses');
     cache('reused_tokens', 'Prompt tokens taken from the cache (cumulative)', 'reusedTokens');
