@@ -3,6 +3,7 @@ import { completeInDocument, type DocumentCompletionResult } from '../engine/doc
 import { DEFAULT_MAX_TOKENS, Engine } from '../engine/engine.js';
 import { ServerPool } from '../lsp/pool.js';
 import { SERVER_IDS, type ServerId } from '../lsp/servers.js';
+import { degradedReason } from '../monitor/types.js';
 import { COMMON_OPTIONS, choiceFlag, millisecondsFlag, numberFlag, parse } from './args.js';
 import { resolvePosition } from './position.js';
 
@@ -91,7 +92,7 @@ export function degradedNotice(monitor: DocumentCompletionResult['monitor']): st
   if (degraded.length === 0) return undefined;
   const counts = new Map<string, number>();
   for (const t of degraded) {
-    const reason = t.reason?.startsWith('error:') ? 'error' : (t.reason ?? 'unknown');
+    const reason = degradedReason(t);
     counts.set(reason, (counts.get(reason) ?? 0) + 1);
   }
   const why = [...counts].map(([r, n]) => `${n}× ${REASONS[r] ?? (r === 'error' ? 'the language server failed' : r)}`).join('; ');

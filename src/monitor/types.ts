@@ -53,6 +53,11 @@ export interface Trigger {
   readonly reason?: string;
 }
 
+/** Why a trigger degraded, with the details of an error folded into `error` (for counting by reason). */
+export function degradedReason(trigger: Pick<Trigger, 'reason'>): string {
+  return trigger.reason?.startsWith('error:') ? 'error' : (trigger.reason ?? 'unknown');
+}
+
 /** What a monitor reports after a completion. */
 export interface MonitorReport {
   readonly triggers: readonly Trigger[];

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PromptCacheStats } from '../decode/prompt-cache.js';
-import type { MonitorReport } from '../monitor/types.js';
+import { degradedReason, type MonitorReport } from '../monitor/types.js';
 
 /** Why a request stopped before it was done. */
 export type CancelReason = 'client-disconnect' | 'timeout' | 'shutdown';
@@ -60,8 +60,7 @@ export class ServiceMetrics {
 
   countTriggers(report: MonitorReport): void {
     for (const t of report.triggers) {
-      const reason = t.degraded ? (t.reason?.startsWith('error:') ? 'error' : (t.reason ?? 'unknown')) : '';
-      this.triggers.inc({ degraded: String(!!t.degraded), reason });
+      this.triggers.inc({ degraded: String(!!t.degraded), reason: t.degraded ? degradedReason(t) : '' });
     }
   }
 }
