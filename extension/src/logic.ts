@@ -1,7 +1,10 @@
 /**
  * The provider's decisions, pure (no `vscode`, no IO): which completion mode fits the cursor, what of a
- * completion to show given the text after the cursor, the cache of shown suggestions, and the debounce.
+ * completion to show given the text after the cursor, the cache of shown suggestions, and the debounce. The
+ * lexing comes from the engine's own modules (bundled in).
  */
+import { previousCodeLine } from '../../src/decode/stop-modes.js';
+import { classify, Kind } from '../../src/lang/lexical.js';
 
 export type LanguageKind = 'braces' | 'python';
 
@@ -11,25 +14,14 @@ export function languageKind(languageId: string): LanguageKind | undefined {
   return undefined;
 }
 
-/** Depth of unclosed `{` (TS/JS) before the end of `text`, skipping strings and comments. */
+/** Depth of unclosed `{` (TS/JS) before the end of `text`: braces in code only, not in strings or comments. */
 function braceDepth(text: string): number {
+  const kinds = classify('typescript', text);
   let depth = 0;
-  let state: 'code' | 'line' | 'block' | "'" | '"' | '`' = 'code';
   for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    const next = text[i + 1];
-    if (state === 'code') {
-      if (c === '/' && next === '/') (state = 'line'), i++;
-      else if (c === '/' && next === '*') (state = 'block'), i++;
-      else if (c === "'" || c === '"' || c === '`') state = c;
-      else if (c === '{') depth++;
-      else if (c === '}') depth = Math.max(0, depth - 1);
-    } else if (state === 'line') {
-      if (c === '\n') state = 'code';
-    } else if (state === 'block') {
-      if (c === '*' && next === '/') (state = 'code'), i++;
-    } else if (c === '\\') i++;
-    else if (c === state || (c === '\n' && state !== '`')) state = 'code';
+    if (kinds[i] !== Kind.Code) continue;
+    if (text[i] === '{') depth++;
+    else if (text[i] === '}') depth = Math.max(0, depth - 1);
   }
   return depth;
 }
@@ -42,11 +34,7 @@ export function completionMode(kind: LanguageKind, textBefore: string): 'line' |
   const lineStart = textBefore.lastIndexOf('\n') + 1;
   if (textBefore.slice(lineStart).trim() !== '') return 'line';
   if (kind === 'braces') return braceDepth(textBefore) > 0 ? 'block' : 'line';
-  const previous = textBefore
-    .slice(0, Math.max(0, lineStart - 1))
-    .split('\n')
-    .reverse()
-    .find((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+  const previous = previousCodeLine(textBefore);
   if (previous === undefined) return 'line';
   return previous.trimEnd().endsWith(':') || /^\s+\S/.test(previous) ? 'block' : 'line';
 }
