@@ -122,10 +122,11 @@ export async function prepareCompletion(ctx: ServiceContext, body: CompletionBod
     if (result.finishReason === 'cancelled' && signal.aborted) throw signal.reason;
     metrics.tokens.inc(result.tokens);
     if ('monitor' in result) metrics.countTriggers((result as DocumentCompletionResult).monitor);
+    // What streaming has not shown yet (all of it when no token was shown).
     let rest = result.completion;
-    if (onDelta) {
+    if (shown) {
       try {
-        rest = (shown ?? new TextStream({ eosIds: [] })).finish(result.completion);
+        rest = shown.finish(result.completion);
       } catch {
         // Cannot happen by TextStream's rules; never send text that contradicts the stream silently.
         throw new HttpError(500, 'internal error: the streamed text does not match the completion', 'server_error');
