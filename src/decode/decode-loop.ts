@@ -83,7 +83,7 @@ export interface SingleEnd {
  * The step of one sequence (generation, a planner's rollout): run the processor chain on its logits, choose a
  * token, append it and check the stop criteria and the length limit. `ended` receives how it ended.
  */
-export function singleSequenceStep(
+function singleSequenceStep(
   vocab: readonly VocabEntry[],
   chain: LogitsProcessorList,
   promptIds: readonly number[],
@@ -109,4 +109,31 @@ export function singleSequenceStep(
     else return [{ seq: next, row: 0 }];
     return [];
   };
+}
+
+/**
+ * Decodes one sequence from `start` (logits and cache after the prompt and `seq`'s tokens) until it ends: what
+ * generation and the planner's rollouts share. `onToken` sees the sequence after every token that did not end it.
+ */
+export async function decodeSequence<C>(
+  model: StepModel<C>,
+  start: LoopState<C>,
+  seq: Sequence,
+  vocab: readonly VocabEntry[],
+  chain: LogitsProcessorList,
+  promptIds: readonly number[],
+  criteria: StopCriteria & { readonly maxTokens: number; readonly signal?: AbortSignal | undefined },
+  choose: Chooser,
+  onToken?: ((seq: Sequence) => void | Promise<void>) | undefined,
+): Promise<SingleEnd> {
+  let ended: SingleEnd | undefined;
+  const step = singleSequenceStep(vocab, chain, promptIds, criteria, choose, (e) => (ended = e));
+  const loop = await decodeLoop(model, start, [{ seq, row: 0 }], step, {
+    signal: criteria.signal,
+    onStep: onToken && ((rows) => (rows[0] ? onToken(rows[0].seq) : undefined)),
+  });
+  if (ended) return ended;
+  // Stopped from outside the step: cancelled, or the context window is full.
+  const last = loop.rows[0]!.seq;
+  return { reason: loop.reason === 'done' ? 'masked' : loop.reason, text: last.resultText(criteria), seq: last };
 }

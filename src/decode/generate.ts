@@ -3,7 +3,7 @@ import { ForcedPrefixProcessor } from './forced-prefix.js';
 import { LogitsProcessorList, type LogitsProcessor, type SequenceView } from './logits-processor.js';
 import { NoRepeatNgramProcessor, RepetitionPenaltyProcessor } from './penalties.js';
 import { applyTemperature, applyTopK, applyTopP, argmax, logSoftmax, sampleIndex, seededRandom, topIndices } from './sampling.js';
-import { decodeLoop, singleSequenceStep, type SingleEnd } from './decode-loop.js';
+import { decodeSequence } from './decode-loop.js';
 import { Sequence, type FinishReason, type StopCriteria } from './sequence.js';
 import type { StepModel } from './step-model.js';
 
@@ -127,26 +127,17 @@ export async function generate<C>(
   const seed = sampling ? (options.seed ?? Math.floor(Math.random() * 2 ** 31)) : undefined;
   const random = seed === undefined ? undefined : seededRandom(seed);
   const chain = buildProcessorChain(options, vocab);
-  const { signal } = options;
 
   const t0 = performance.now();
   const prefill = await model.forward([promptIds]);
   const prefillMs = performance.now() - t0;
   const t1 = performance.now();
 
-  let ended: SingleEnd | undefined;
-  const step = singleSequenceStep(vocab, chain, promptIds, options, (view, logits) => chooseReviewed(chain, view, logits, options, random), (e) => (ended = e));
-  const { onToken } = hooks;
-  const loop = await decodeLoop(model, prefill, [{ seq: Sequence.empty, row: 0 }], step, {
-    signal,
-    onStep: onToken && ((rows) => (rows[0] ? onToken(rows[0].seq) : undefined)),
-  });
-  const seq = ended?.seq ?? loop.rows[0]!.seq;
-  const finishReason: FinishReason = ended?.reason ?? (loop.reason === 'done' ? 'masked' : loop.reason);
+  const end = await decodeSequence(model, prefill, Sequence.empty, vocab, chain, promptIds, options, (view, logits) => chooseReviewed(chain, view, logits, options, random), hooks.onToken);
   return {
-    ids: seq.ids,
-    text: ended?.text ?? seq.resultText(options),
-    finishReason,
+    ids: end.seq.ids,
+    text: end.text,
+    finishReason: end.reason,
     seed,
     prefillMs,
     decodeMs: performance.now() - t1,

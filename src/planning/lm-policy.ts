@@ -1,5 +1,5 @@
 import { CountingModel } from '../decode/counting-model.js';
-import { decodeLoop, singleSequenceStep, type Chooser, type SingleEnd } from '../decode/decode-loop.js';
+import { decodeSequence, type Chooser } from '../decode/decode-loop.js';
 import { buildProcessorChain, chooseReviewed, reviewedTop, type DecodeOptions } from '../decode/generate.js';
 import type { SequenceView } from '../decode/logits-processor.js';
 import { Sequence } from '../decode/sequence.js';
@@ -128,16 +128,13 @@ export class LmPolicy<C> implements Policy {
     if (walked.end) return this.finish(prefix, walked.end.text);
     const start = await this.state(prefix);
     const decode = this.options.decode;
-    let ended: SingleEnd | undefined;
     const choose: Chooser = async (view, logits) => {
       if (this.caches) await this.remember(view, logits);
       return chooseReviewed(this.chain, view, logits, decode, undefined);
     };
-    // The loop continues the prefix's sequence (the walk rebuilt it), so the length limit counts the prefix too.
-    const step = singleSequenceStep(this.vocab, this.chain, this.promptIds, decode, choose, (e) => (ended = e));
-    const loop = await decodeLoop(this.model, start, [{ seq: walked.seq, row: 0 }], step, { signal: decode.signal });
-    const seq = ended?.seq ?? loop.rows[0]!.seq;
-    return this.finish(seq.ids, ended?.text ?? seq.resultText(decode));
+    // Decoding continues the prefix's sequence (the walk rebuilt it), so the length limit counts the prefix too.
+    const end = await decodeSequence(this.model, start, walked.seq, this.vocab, this.chain, this.promptIds, decode, choose);
+    return this.finish(end.seq.ids, end.text);
   }
 
   private finish(tokens: readonly number[], text: string): Rollout {
