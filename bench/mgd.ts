@@ -5,7 +5,8 @@ import { seededRandom } from '../src/decode/sampling.js';
 import { completeInDocument, type DocumentCompletionResult } from '../src/engine/document-completion.js';
 import type { Engine } from '../src/engine/engine.js';
 import { packageRoot } from '../src/engine/package-root.js';
-import { firstIdentifier, loadSites, siteDocument } from '../src/eval/sites.js';
+import { loadDataset } from '../src/eval/dataset.js';
+import { firstIdentifier, siteDocument } from '../src/eval/sites.js';
 import { ServerPool } from '../src/lsp/pool.js';
 import { monitorVocab } from '../src/monitor/vocab.js';
 import { applyAllowList, utf8All, VocabTrie, type TrieToken } from '../src/monitor/vocab-trie.js';
@@ -146,16 +147,16 @@ export async function benchMasks(engine: Engine): Promise<BenchRow[]> {
 
 export async function benchMgd(engine: Engine): Promise<BenchRow[]> {
   const fixtures = join(packageRoot(), 'fixtures');
-  const sites = loadSites(join(fixtures, 'sites.json'));
+  const sites = loadDataset(join(fixtures, 'sites.jsonl')).filter((s) => s.kind === 'deref');
   const pool = new ServerPool({ idleMs: 0 });
   try {
     const run = async (monitor: boolean) => {
       const out: { ms: number; result: DocumentCompletionResult; target: string }[] = [];
       for (const site of sites) {
-        const doc = siteDocument(site, fixtures);
+        const doc = siteDocument(site);
         const t = performance.now();
-        const result = await completeInDocument(engine, pool, { ...doc, maxTokens: 24, stopMode: 'statement', monitor });
-        out.push({ ms: performance.now() - t, result, target: site.target });
+        const result = await completeInDocument(engine, pool, { ...doc, maxTokens: 24, stopMode: 'statement', monitor, monitors: ['deref'] });
+        out.push({ ms: performance.now() - t, result, target: site.expected });
       }
       return out;
     };

@@ -31,11 +31,25 @@ export { normalizeMembers, queryMembers, type Member, type MemberAnswer, type Me
 export { ServerPool, type ServerPoolOptions } from './lsp/pool.js';
 export { DEFAULT_SERVERS, SERVERS, serverFor, type ServerChoice, type ServerId, type ServerSpec } from './lsp/servers.js';
 // Monitors
-export { DereferenceMonitor, type DereferenceMonitorOptions } from './monitor/dereference-monitor.js';
-export { AnalysisUnavailable, type MemberOracle, type MonitorDocument, type MonitorReport, type Trigger } from './monitor/types.js';
+export { MonitorSet, type MonitorSetOptions } from './monitor/monitor-set.js';
+export type { CharMonitor, Monitor, Scan, WordMonitor, WordSlot } from './monitor/monitor.js';
+export { monitorsOf, parseMonitorKinds } from './monitor/monitors.js';
+export {
+  AnalysisUnavailable,
+  MONITOR_KINDS,
+  type Analysis,
+  type AnalysisItem,
+  type MemberOracle,
+  type MonitorDocument,
+  type MonitorKind,
+  type MonitorReport,
+  type SignatureInfo,
+  type Trigger,
+} from './monitor/types.js';
 export { monitorVocab, type MonitorVocab } from './monitor/vocab.js';
 export { applyAllowList, breakBytes, VocabTrie } from './monitor/vocab-trie.js';
-export { completeInDocument, lspOracle, type DocumentCompletionRequest, type DocumentCompletionResult } from './engine/document-completion.js';
+export { lspAnalysis, monitorSet, type MonitorOptions } from './engine/monitors.js';
+export { completeInDocument, type DocumentCompletionRequest, type DocumentCompletionResult } from './engine/document-completion.js';
 // Sandbox and planning
 export { runSandboxed, checkSandboxTools, type SandboxJob, type SandboxLimits, type SandboxRun } from './sandbox/sandbox.js';
 export { SandboxError, type RunEnd } from './sandbox/errors.js';

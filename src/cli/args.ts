@@ -1,3 +1,5 @@
+import { parseMonitorKinds } from '../monitor/monitors.js';
+import type { MonitorKind } from '../monitor/types.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { MAX_TIMER_MS } from '../util/timer.js';
 
@@ -55,4 +57,15 @@ export function choiceFlag<T extends string>(values: Record<string, unknown>, na
   if (raw === undefined) return undefined;
   if (!choices.includes(raw as T)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got "${String(raw)}"`);
   return raw as T;
+}
+
+/** `--monitors all|none|deref,call,…` (default all); a bad kind is a usage error naming the known ones. */
+export function monitorsFlag(values: Record<string, unknown>, name = 'monitors'): MonitorKind[] | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  try {
+    return parseMonitorKinds(String(raw));
+  } catch (e) {
+    throw new UsageError(`--${name}: ${(e as Error).message}`);
+  }
 }

@@ -4,18 +4,22 @@ import { DEFAULT_MAX_TOKENS, Engine } from '../engine/engine.js';
 import { ServerPool } from '../lsp/pool.js';
 import { SERVER_IDS, type ServerId } from '../lsp/servers.js';
 import { degradedReason } from '../monitor/types.js';
-import { COMMON_OPTIONS, choiceFlag, millisecondsFlag, numberFlag, parse } from './args.js';
+import { COMMON_OPTIONS, choiceFlag, millisecondsFlag, monitorsFlag, numberFlag, parse } from './args.js';
 import { resolvePosition } from './position.js';
 
 export const COMPLETE_USAGE = `lsp-codegen complete --workspace DIR --at FILE:LINE:COL [options]
 
 Completes code at a position of a file. The text before the position is the prompt, the text after it the
-fill-in-the-middle suffix; identifiers after a dot are constrained to the members the file's language
-server says are type-valid (monitor-guided decoding).
+fill-in-the-middle suffix; the monitors constrain what the file's language server can judge to what it says
+is legal there (monitor-guided decoding).
 
   --workspace DIR        project root
   --at FILE:LINE:COL     the cursor (1-based)
-  --no-monitor           decode without the monitor
+  --monitors LIST        all (default), none, or some of: deref (members after a dot), call (callable,
+                         argument count), keys (object-literal keys), literals (string-literal unions),
+                         new (constructible classes), imports (module specifiers and names), kwargs
+                         (Python keyword arguments)
+  --no-monitor           the same as --monitors none
   --max-tokens N         tokens to generate at most (default ${DEFAULT_MAX_TOKENS})
   --stop-mode MODE       line | statement (default) | block
   --temperature T        0 = greedy (default)
@@ -34,6 +38,7 @@ const OPTIONS = {
   workspace: { type: 'string' },
   at: { type: 'string' },
   'no-monitor': { type: 'boolean' },
+  monitors: { type: 'string' },
   'max-tokens': { type: 'string' },
   'stop-mode': { type: 'string' },
   temperature: { type: 'string' },
@@ -58,6 +63,7 @@ export async function completeCommand(argv: string[], out: (text: string) => voi
     budgetMs: millisecondsFlag(values, 'budget-ms'),
     warmupMs: millisecondsFlag(values, 'warmup-ms', 0),
     monitor: !values['no-monitor'],
+    monitors: monitorsFlag(values),
     fim: ({ auto: 'auto', on: true, off: false } as const)[choiceFlag(values, 'fim', ['auto', 'on', 'off'] as const) ?? 'auto'],
   };
   const pos = resolvePosition(values.workspace, values.at);
@@ -67,7 +73,8 @@ export async function completeCommand(argv: string[], out: (text: string) => voi
     const result = await completeInDocument(engine, pool, { ...options, workspace: pos.workspace, file: pos.file, text: pos.text, offset: pos.offset });
     if (values.json) {
       const { completion, finishReason, monitor, timings } = result;
-      out(JSON.stringify({ completion, finishReason, monitor: { triggers: monitor.triggers, constrainedTokens: monitor.constrainedTokens }, timings }, null, 2));
+      const { kinds, triggers, constrainedTokens, queries } = monitor;
+      out(JSON.stringify({ completion, finishReason, monitor: { kinds, triggers, constrainedTokens, queries }, timings }, null, 2));
     } else {
       out(result.completion);
       const notice = degradedNotice(result.monitor);
@@ -81,7 +88,7 @@ export async function completeCommand(argv: string[], out: (text: string) => voi
 const REASONS: Readonly<Record<string, string>> = {
   'not-ready': 'the language server was still loading the project',
   timeout: 'the language server answered too late',
-  empty: 'the language server knew no members there',
+  empty: 'the language server offered nothing there',
   'no-legal-continuation': 'what was already typed has no legal continuation',
 };
 

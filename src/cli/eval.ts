@@ -1,27 +1,39 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { buildDataset, loadDataset } from '../eval/dataset.js';
-import { readRecords, parseConfigs, runEvaluation, CONFIG_NAMES } from '../eval/run.js';
+import { readRecords, parseConfigs, runEvaluation, CONFIG_NAMES, DEFAULT_CONFIGS } from '../eval/run.js';
 import { writeReport } from '../eval/report.js';
 import { Engine } from '../engine/engine.js';
 import { ServerPool } from '../lsp/pool.js';
-import { millisecondsFlag, numberFlag, parse, UsageError } from './args.js';
+import { millisecondsFlag, monitorsFlag, numberFlag, parse, UsageError } from './args.js';
 
 export const EVAL_USAGE = `lsp-codegen eval <build|run|report> [options]
 
 PragmaticCode-style evaluation of monitor-guided decoding.
 
-  eval build --repo DIR --out dataset.jsonl [--max-sites N] [--seed S]
-      Dereference sites inside non-trivial methods of a repository that type-checks (files with errors
-      are reported and skipped) whose member is defined in another file or a library.
+  eval build --repo DIR --out dataset.jsonl [--kinds LIST] [--max-sites N] [--seed S]
+      Sites inside non-trivial methods of a repository that type-checks (files with errors are reported
+      and skipped). --kinds (default deref): dereferences whose member is defined in another file or a
+      library; and, for the other monitors (call, keys, literals, new, imports, kwargs, or all), the places
+      where that monitor fires on the real code and the language server gives it something to judge that
+      the code's own text satisfies. --max-sites is per kind.
   eval run --dataset FILE --out DIR [--configs LIST] [--samples N] [--model DIR] [--max-tokens N] [--budget-ms MS]
-      Generates for every site and configuration (${CONFIG_NAMES.join(', ')}; default all),
+      Generates for every site and configuration (${CONFIG_NAMES.join(', ')}; default
+      ${DEFAULT_CONFIGS.join(',')}): +mgd is the dereference monitor alone, +mgd-all every monitor;
       cuts at the end of the method, splices into the file and scores CR, NIM, ISM, PM and latency.
       Resumable: results are appended to DIR/results.jsonl and a rerun skips finished items.
   eval report --results DIR
       Writes DIR/report.md and a self-contained DIR/report.html (score@k tables and plots, per-site
       drill-down) and prints the table.`;
 
-const BUILD = { repo: { type: 'string' }, out: { type: 'string' }, 'max-sites': { type: 'string' }, seed: { type: 'string' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
+const BUILD = {
+  repo: { type: 'string' },
+  out: { type: 'string' },
+  kinds: { type: 'string' },
+  'max-sites': { type: 'string' },
+  seed: { type: 'string' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 const RUN = {
   dataset: { type: 'string' },
   out: { type: 'string' },
@@ -62,13 +74,14 @@ export async function evalCommand(argv: string[], out: (text: string) => void): 
     const pool = new ServerPool({ idleMs: 0 });
     try {
       const report = await buildDataset(values.repo, pool, {
+        kinds: monitorsFlag(values, 'kinds') ?? ['deref'],
         maxSites: numberFlag(values, 'max-sites', { min: 1, integer: true }),
         seed: numberFlag(values, 'seed', { min: 0, integer: true }),
         log,
       });
       for (const s of report.skippedFiles) log(`skipped ${s.file}: ${s.reason ?? `${s.errors} type errors before any change`}`);
       writeFileSync(values.out, report.sites.map((s) => JSON.stringify(s)).join('\n') + (report.sites.length ? '\n' : ''));
-      out(`${report.sites.length} sites from ${report.methods} methods in ${report.files - report.skippedFiles.length} files (${report.skippedFiles.length} skipped, ${report.local} local members left out) → ${values.out}`);
+      out(`${report.sites.length} sites from ${report.methods} methods in ${report.files - report.skippedFiles.length} files (${report.skippedFiles.length} skipped, ${report.local} local dereferences left out) → ${values.out}`);
     } finally {
       await pool.dispose();
     }
@@ -80,7 +93,7 @@ export async function evalCommand(argv: string[], out: (text: string) => void): 
     if (!values.dataset || !values.out) throw new UsageError('eval run needs --dataset FILE and --out DIR');
     let configs;
     try {
-      configs = parseConfigs(values.configs ?? CONFIG_NAMES.join(','));
+      configs = parseConfigs(values.configs ?? DEFAULT_CONFIGS.join(','));
     } catch (e) {
       throw new UsageError((e as Error).message);
     }

@@ -2,7 +2,7 @@ import { Engine } from '../engine/engine.js';
 import { ServerPool } from '../lsp/pool.js';
 import { plan, STRATEGIES, type PlanResult } from '../planning/plan.js';
 import { loadProblems } from '../planning/problem.js';
-import { COMMON_OPTIONS, choiceFlag, millisecondsFlag, numberFlag, parse, UsageError } from './args.js';
+import { COMMON_OPTIONS, choiceFlag, millisecondsFlag, monitorsFlag, numberFlag, parse, UsageError } from './args.js';
 import { resolveWorkspace } from './position.js';
 
 export const PLAN_USAGE = `lsp-codegen plan --problems FILE [options]
@@ -21,6 +21,8 @@ reports the chosen program's public and hidden pass rates.
   --no-cache             PG-TD without its tree and sequence caches
   --workspace DIR        guide generation with the monitors: each program is an in-memory file at the
                          problem's path in DIR, checked by its language server
+  --monitors LIST        with --workspace: all (default), none, or some of deref, call, keys,
+                         literals, new, imports, kwargs
   --model DIR            model directory (default: the shipped code-lm-19m)
   --json                 print one JSON object per problem (JSON Lines)
   --verbose              stack traces on errors`;
@@ -35,6 +37,7 @@ const OPTIONS = {
   'time-limit': { type: 'string' },
   'no-cache': { type: 'boolean' },
   workspace: { type: 'string' },
+  monitors: { type: 'string' },
   model: { type: 'string' },
   ...COMMON_OPTIONS,
 } as const;
@@ -65,6 +68,8 @@ export async function planCommand(argv: string[], out: (text: string) => void): 
     problems = problems.filter((p) => p.id === values.id);
     if (problems.length === 0) throw new Error(`no problem "${values.id}" in ${values.problems}`);
   }
+  const monitors = monitorsFlag(values);
+  if (monitors && values.workspace === undefined) throw new UsageError('--monitors needs --workspace (the monitors ask its language server)');
   const tty = process.stderr.isTTY === true;
   const workspace = values.workspace === undefined ? undefined : resolveWorkspace(values.workspace);
   const engine = await Engine.load({ modelDir: values.model });
@@ -74,7 +79,7 @@ export async function planCommand(argv: string[], out: (text: string) => void): 
     for (const [i, problem] of problems.entries()) {
       const result = await plan(engine, problem, {
         ...options,
-        monitor: pool && workspace ? { pool, workspace } : undefined,
+        monitor: pool && workspace ? { pool, workspace, kinds: monitors } : undefined,
         onProgress: tty
           ? (done, budget, best) =>
               process.stderr.write(`\r\x1b[K[${i + 1}/${problems.length}] ${problem.id} ${strategy}: ${done}/${budget} programs, best public ${Math.round(best * 100)}%`)

@@ -2,10 +2,10 @@ import { relative, sep } from 'node:path';
 import { findDereference } from '../lang/dereference.js';
 import { languageOf } from '../lang/language.js';
 import type { ServerPool } from '../lsp/pool.js';
-import { DereferenceMonitor } from '../monitor/dereference-monitor.js';
-import { AnalysisUnavailable, type MemberOracle, type MonitorReport } from '../monitor/types.js';
-import { monitorVocab } from '../monitor/vocab.js';
+import type { MonitorSet } from '../monitor/monitor-set.js';
+import { MONITOR_KINDS, type MonitorKind, type MonitorReport } from '../monitor/types.js';
 import type { CompletionRequest, CompletionResult, Engine } from './engine.js';
+import { monitorsApply, monitorSet } from './monitors.js';
 
 /** A completion at a position of a file in a workspace, optionally guided by the monitors. */
 export interface DocumentCompletionRequest extends Omit<CompletionRequest, 'prefix' | 'suffix' | 'path'> {
@@ -16,8 +16,10 @@ export interface DocumentCompletionRequest extends Omit<CompletionRequest, 'pref
   readonly text: string;
   /** Cursor offset in `text`. */
   readonly offset: number;
-  /** Monitor-guided decoding (default true). */
+  /** Monitor-guided decoding (default true); false turns every monitor off. */
   readonly monitor?: boolean;
+  /** Which monitors (default: all). */
+  readonly monitors?: readonly MonitorKind[];
   /** Longest wait for the language server per trigger before decoding goes on unconstrained. Default 300 ms. */
   readonly budgetMs?: number;
   /**
@@ -36,6 +38,8 @@ export interface DocumentCompletionRequest extends Omit<CompletionRequest, 'pref
 export interface DocumentCompletionResult extends CompletionResult {
   readonly monitor: MonitorReport & {
     readonly enabled: boolean;
+    /** The monitors that ran. */
+    readonly kinds: readonly MonitorKind[];
     /** Time spent making sure the language server had the project loaded before decoding. */
     readonly warmupMs: number;
     /** Whether the language server was ready when decoding started (false: it was still loading). */
@@ -44,28 +48,10 @@ export interface DocumentCompletionResult extends CompletionResult {
 }
 
 /**
- * The language servers of `pool` as the monitors' oracle for one file. A server that is not ready (starting,
- * loading its project, restarting after a crash) is not asked: the trigger degrades at once (`not-ready`) while
- * the server keeps loading in the background, never restarted for being slow.
- */
-export function lspOracle(pool: ServerPool, workspace: string, file: string): MemberOracle {
-  return {
-    async members(before, after, signal) {
-      const server = pool.serverForFile(workspace, file);
-      if (!server.ready) {
-        void server.whenReady(file, before + after);
-        throw new AnalysisUnavailable('not-ready', `${server.spec.name} is not ready (loading its project)`);
-      }
-      const answer = await pool.members(workspace, { file, text: before + after, offset: before.length, signal });
-      return answer.members.map((m) => m.name);
-    },
-  };
-}
-
-/**
  * Completes at `offset` of a file: the text before the cursor is the prompt (with the model's path header),
- * the text after it the FIM suffix; with the monitor on, identifiers after a dot are constrained to what the
- * file's language server says is type-valid there.
+ * the text after it the FIM suffix; with the monitors on, what they guard (members after a dot, call shapes,
+ * keys, literals, classes after `new`, imports, keyword arguments) is constrained to what the file's language
+ * server says is legal there.
  */
 export async function completeInDocument(
   engine: Engine,
@@ -83,21 +69,17 @@ export async function completeInDocument(
   const fimWanted = request.fim ?? 'auto';
   const atDereference = language !== undefined && findDereference(before.slice(-2000), Math.min(before.length, 2000), language) !== undefined;
   const useFim = engine.format.fim !== undefined && (fimWanted === 'auto' ? !atDereference : fimWanted);
-  const monitorOn = request.monitor !== false && language !== undefined;
-  let monitor: DereferenceMonitor | undefined;
+  const monitorOn = request.monitor !== false && monitorsApply(request.monitors, language);
+  let monitor: MonitorSet | undefined;
   const warmStart = performance.now();
   const ready = monitorOn ? await pool.warmUp(workspace, file, text, request.warmupMs) : false;
   const warmupMs = Math.round((performance.now() - warmStart) * 100) / 100;
   const result = await engine.complete({ ...request, prefix: before, suffix: useFim ? after : undefined, path }, (prompt) => {
     if (!monitorOn) return [];
-    monitor = new DereferenceMonitor(
-      { before, after, language: language!, healed: prompt.healed },
-      lspOracle(pool, workspace, file),
-      monitorVocab(engine.tokenizer),
-      { budgetMs: request.budgetMs },
-    );
+    monitor = monitorSet({ pool, workspace, kinds: request.monitors, budgetMs: request.budgetMs }, file, { before, after, language: language!, healed: prompt.healed }, engine.tokenizer);
     return [monitor];
   });
-  const report = monitor ? await monitor.report(result.completion) : { triggers: [], constrainedTokens: 0 };
-  return { ...result, monitor: { enabled: monitorOn, warmupMs, ready, ...report } };
+  const report = monitor ? await monitor.report(result.completion) : { triggers: [], constrainedTokens: 0, queries: {} };
+  const kinds = monitorOn ? (request.monitors ?? MONITOR_KINDS).filter((k) => monitorsApply([k], language)) : [];
+  return { ...result, monitor: { enabled: monitorOn, kinds, warmupMs, ready, ...report } };
 }

@@ -2,37 +2,49 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, realpathSync } from 'node:fs';
 import { readJsonLines } from '../util/json-lines.js';
 import { createRequire } from 'node:module';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seededRandom } from '../decode/sampling.js';
 import { isInsideRoot, resolveWorkspaceFile, resolveWorkspaceRoot } from '../engine/workspace.js';
-import { closersNeeded, findDereference } from '../lang/dereference.js';
-import { classify, Kind } from '../lang/lexical.js';
+import { closersNeeded } from '../lang/dereference.js';
 import type { Language } from '../lang/language.js';
-import type { ServerPool } from '../lsp/pool.js';
+import { lspAnalysis } from '../engine/monitors.js';
+import { classify } from '../lang/lexical.js';
+import { OFFLINE_WARMUP_MS, type ServerPool } from '../lsp/pool.js';
+import { argumentCountMonitor } from '../monitor/kinds/call.js';
+import { fitsWords, type WordMonitor } from '../monitor/monitor.js';
+import { monitorsOf } from '../monitor/monitors.js';
+import { MONITOR_KINDS, type Analysis, type MonitorKind } from '../monitor/types.js';
+import { siteDocument } from './sites.js';
 import { findFunctions } from './functions.js';
+import { findKindSites, type KindSite } from './site-kinds.js';
 import { sourceFiles, TsProject } from './ts-project.js';
 
 /**
- * One evaluation item (a DotPrompts-style site): a dereference point inside a non-trivial method whose
- * member is defined in another file or a library.
+ * One evaluation item: a place in a non-trivial method where a monitor of `kind` fires on the real code
+ * (the PragmaticCode/DotPrompts-style dereference site is kind `deref`: the cursor right after a dot whose
+ * member is defined in another file or a library). The fixture sites of the tests are the same records.
  */
 export interface DatasetSite {
   readonly id: string;
-  /** Absolute path of the repository. */
+  /** Absolute path of the repository (in a dataset file it may be relative to the file's folder). */
   readonly repo: string;
   readonly language: Language;
   /** Path inside the repository. */
   readonly file: string;
-  /** The method: name and character range (body start to end) in the file. */
+  /** The monitor whose trigger defines the site. */
+  readonly kind: MonitorKind;
+  /** The method: name and character range (body start to end) in the file; for an import, its line. */
   readonly method: { readonly name: string; readonly bodyStart: number; readonly end: number };
-  /** Offset of the dot. */
-  readonly dot: number;
-  /** The member the code has after the dot. */
-  readonly member: string;
-  /** The prompt: the file up to and including the dot. */
+  /** Offset of the cursor (right after the dot for `deref`). */
+  readonly cursor: number;
+  /** What the code writes at the cursor: the member after the dot, the key, … (see `KindSite.expected`). */
+  readonly expected: string;
+  /** `deref`: whether the member is defined in the same file (kept only when building with `keepLocal`). */
+  readonly local?: boolean;
+  /** The prompt: the file up to the cursor. */
   readonly prompt: string;
-  /** Ground truth: the rest of the method after the dot. */
+  /** Ground truth: the rest of the method after the cursor. */
   readonly target: string;
   /** The file after the method. */
   readonly after: string;
@@ -42,7 +54,12 @@ export interface DatasetSite {
 }
 
 export interface BuildOptions {
+  /** Site kinds to find (default: `deref` only). */
+  readonly kinds?: readonly MonitorKind[];
+  /** At most this many sites per kind. */
   readonly maxSites?: number;
+  /** Keep dereferences whose member is defined in the same file too (marked `local`). Default false. */
+  readonly keepLocal?: boolean;
   readonly seed?: number;
   /** Methods need at least this many statements. Default 2. */
   readonly minStatements?: number;
@@ -56,7 +73,7 @@ export interface BuildReport {
   readonly skippedFiles: { readonly file: string; readonly errors: number; readonly reason?: string }[];
   readonly methods: number;
   readonly candidates: number;
-  /** Candidates dropped because the member is defined in the same file. */
+  /** Dereference candidates whose member is defined in the same file (dropped unless `keepLocal`). */
   readonly local: number;
 }
 
@@ -122,70 +139,126 @@ export async function buildDataset(repoDir: string, pool: ServerPool, options: B
   }
   log(`${clean.length} of ${clean.length + skippedFiles.length} files type-check; skipped ${skippedFiles.length}`);
 
+  const kinds = options.kinds ?? ['deref'];
   const candidates: DatasetSite[] = [];
   let methods = 0;
   for (const file of clean) {
     const text = readFileSync(file, 'utf8');
     const rel = relative(repo, file);
+    const site = (found: KindSite, method: DatasetSite['method'], bodyIndent: number, openDepth: number): DatasetSite => ({
+      id: `${rel}:${lineColumn(text, found.cursor)}${found.kind === 'deref' ? '' : `:${found.kind}`}`,
+      repo,
+      language,
+      file: rel,
+      kind: found.kind,
+      method,
+      cursor: found.cursor,
+      expected: found.expected,
+      prompt: text.slice(0, found.cursor),
+      target: text.slice(found.cursor, method.end),
+      after: text.slice(method.end),
+      openDepth,
+      bodyIndent,
+    });
     for (const fn of findFunctions(language, text, file)) {
       if (fn.statements < (options.minStatements ?? 2)) continue;
       methods++;
       const body = text.slice(fn.bodyStart, fn.end);
-      const kinds = classify(language, body);
       const bodyIndent = language === 'python' ? /^[ \t]*/.exec(body)![0].length : 0;
-      for (let i = 0; i < body.length; i++) {
-        if (body[i] !== '.' || kinds[i] !== Kind.Code) continue;
-        const dot = fn.bodyStart + i;
-        const member = /^[\p{L}_$][\p{L}\p{N}_$]*/u.exec(text.slice(dot + 1))?.[0];
-        if (!member || !findDereference(text, dot + 1, language)) continue;
-        candidates.push({
-          id: `${rel}:${dot}`,
-          repo,
-          language,
-          file: rel,
-          method: { name: fn.name, bodyStart: fn.bodyStart, end: fn.end },
-          dot,
-          member,
-          prompt: text.slice(0, dot + 1),
-          target: text.slice(dot + 1, fn.end),
-          after: text.slice(fn.end),
-          openDepth: openBrackets(text, fn.bodyStart, dot + 1, language),
-          bodyIndent,
-        });
+      const method = { name: fn.name, bodyStart: fn.bodyStart, end: fn.end };
+      for (const found of findKindSites(text, language, kinds.filter((k) => k !== 'imports'), fn.bodyStart, fn.end)) {
+        candidates.push(site(found, method, bodyIndent, openBrackets(text, fn.bodyStart, found.cursor, language)));
+      }
+    }
+    if (kinds.includes('imports')) {
+      // Imports are statements of their own: the site's "method" is its line.
+      for (const found of findKindSites(text, language, ['imports'])) {
+        const lineStart = text.lastIndexOf('\n', found.cursor - 1) + 1;
+        const lineEnd = text.indexOf('\n', found.cursor);
+        candidates.push(site(found, { name: '(import)', bodyStart: lineStart, end: lineEnd === -1 ? text.length : lineEnd }, 0, 0));
       }
     }
   }
-  // Innermost method only: a dot inside a nested function belongs to the nested one.
+  // Innermost method only: a site inside a nested function belongs to the nested one.
   const innermost = new Map<string, DatasetSite>();
   for (const c of candidates) {
-    const seen = innermost.get(`${c.file}:${c.dot}`);
-    if (!seen || c.method.bodyStart > seen.method.bodyStart) innermost.set(`${c.file}:${c.dot}`, c);
+    const key = `${c.file}:${c.cursor}:${c.kind}`;
+    const seen = innermost.get(key);
+    if (!seen || c.method.bodyStart > seen.method.bodyStart) innermost.set(key, c);
   }
   const unique = [...innermost.values()];
-  // Seeded shuffle, then keep the non-local ones until enough.
+  // Seeded shuffle, then keep (for dereferences: the non-local ones) until enough of each kind.
   const random = seededRandom(options.seed ?? 1);
   for (let i = unique.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [unique[i], unique[j]] = [unique[j]!, unique[i]!];
   }
   const sites: DatasetSite[] = [];
+  const kept = new Map<MonitorKind, number>();
   let local = 0;
+  let inapplicable = 0;
   const server = pool.server(repo, language);
+  if (unique.length) await pool.warmUp(repo, join(repo, unique[0]!.file), unique[0]!.prompt + unique[0]!.target + unique[0]!.after, OFFLINE_WARMUP_MS);
   for (const c of unique) {
-    if (options.maxSites !== undefined && sites.length >= options.maxSites) break;
-    const file = join(repo, c.file);
-    const text = c.prompt + c.target + c.after;
-    const targets = await server.definition(file, text, c.dot + 1).catch(() => [] as string[]);
-    const paths = targets.map((u) => (u.startsWith('file:') ? fileURLToPath(u) : u));
-    if (paths.length === 0 || paths.some((p) => resolve(p) === file)) {
-      local++;
-      continue;
+    if (options.maxSites !== undefined && (kept.get(c.kind) ?? 0) >= options.maxSites) continue;
+    let site = c;
+    if (c.kind !== 'deref') {
+      if (!(await monitorApplies(c, lspAnalysis(pool, repo, join(repo, c.file))))) {
+        inapplicable++;
+        continue;
+      }
+    } else {
+      const file = join(repo, c.file);
+      const text = c.prompt + c.target + c.after;
+      const targets = await server.definition(file, text, c.cursor).catch(() => [] as string[]);
+      const paths = targets.map((u) => (u.startsWith('file:') ? fileURLToPath(u) : u));
+      const isLocal = paths.length === 0 || paths.some((p) => resolve(p) === file);
+      if (isLocal) local++;
+      if (isLocal && !options.keepLocal) continue;
+      if (options.keepLocal) site = { ...c, local: isLocal };
     }
-    sites.push(c);
+    kept.set(c.kind, (kept.get(c.kind) ?? 0) + 1);
+    sites.push(site);
   }
-  sites.sort((a, b) => a.file.localeCompare(b.file) || a.dot - b.dot);
-  log(`${methods} methods, ${unique.length} dereference points, ${local} local, ${sites.length} sites kept`);
+  sites.sort((a, b) => a.file.localeCompare(b.file) || a.cursor - b.cursor || a.kind.localeCompare(b.kind));
+  const perKind = kinds.map((k) => `${kept.get(k) ?? 0} ${k}`).join(', ');
+  log(`${methods} methods, ${unique.length} candidate sites (${local} local dereferences, ${inapplicable} where the server gives the monitor nothing to judge), kept ${perKind}`);
   return { sites, files: clean.length + skippedFiles.length, skippedFiles, methods, candidates: unique.length, local };
+}
+
+/**
+ * Whether the monitor of a (non-dereference) candidate judges its place on the real code: the server gives
+ * it a set of words that contains what the code writes (keys, literals, classes, modules), or signatures for
+ * the call (with a parameter of that name, for a keyword argument).
+ */
+async function monitorApplies(site: DatasetSite, analysis: Analysis): Promise<boolean> {
+  const doc = siteDocument(site);
+  const question = { before: site.prompt, after: doc.text.slice(doc.offset), language: site.language };
+  const signal = new AbortController().signal;
+  try {
+    if (site.kind === 'call' || site.kind === 'kwargs') {
+      const signatures = await argumentCountMonitor.ask(analysis, question, signal);
+      if (!signatures) return false;
+      if (site.kind === 'call') return true;
+      const name = site.expected.slice(0, -1);
+      return signatures.some((s) => s.parameters.some((p) => p.keywords || p.name === name));
+    }
+    const monitor = monitorsOf([site.kind]).find((m): m is WordMonitor => m.shape === 'word');
+    const slot = monitor?.slot({ text: site.prompt, kinds: classify(site.language, site.prompt), language: site.language });
+    if (!monitor || !slot) return false;
+    const words = await monitor.ask(analysis, { ...question, prefix: '', slot }, signal);
+    return words !== undefined && words.length > 0 && fitsWords(words, site.expected);
+  } catch {
+    return false;
+  }
+}
+
+/** 1-based `line:column` of `offset`. */
+function lineColumn(text: string, offset: number): string {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return `${line}:${offset - lineStart + 1}`;
 }
 
 /** A dataset file that cannot be used (the message names the file and line). */
@@ -193,8 +266,8 @@ export class DatasetError extends Error {
   override readonly name = 'DatasetError';
 }
 
-const SITE_STRINGS = ['id', 'repo', 'file', 'member', 'prompt', 'target', 'after'] as const;
-const SITE_INTEGERS = ['dot', 'openDepth', 'bodyIndent'] as const;
+const SITE_STRINGS = ['id', 'repo', 'file', 'expected', 'prompt', 'target', 'after'] as const;
+const SITE_INTEGERS = ['cursor', 'openDepth', 'bodyIndent'] as const;
 
 /** Why `value` is not a usable `DatasetSite`, or undefined. Checks shapes and that its repository and file exist. */
 export function siteProblem(value: unknown): string | undefined {
@@ -207,7 +280,8 @@ export function siteProblem(value: unknown): string | undefined {
   if (typeof m !== 'object' || m === null || typeof m['name'] !== 'string' || !Number.isInteger(m['bodyStart']) || !Number.isInteger(m['end'])) {
     return '"method" must be { name, bodyStart, end }';
   }
-  if ((s['prompt'] as string).length !== (s['dot'] as number) + 1) return '"prompt" must be the file up to and including the dot';
+  if (!(MONITOR_KINDS as readonly unknown[]).includes(s['kind'])) return `"kind" must be one of ${MONITOR_KINDS.join(', ')}`;
+  if ((s['prompt'] as string).length !== s['cursor']) return '"prompt" must be the file up to the cursor';
   try {
     resolveWorkspaceFile(resolveWorkspaceRoot(s['repo'] as string), s['file'] as string);
   } catch (e) {
@@ -216,7 +290,31 @@ export function siteProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * A site as stored, made current: a relative `repo` is resolved against the dataset's folder, and a site of a
+ * dataset written before kinds existed (`dot`, `member`) is the dereference site it describes.
+ */
+function upgradeSite(value: unknown, folder: string): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const s = { ...(value as Record<string, unknown>) };
+  if (s['kind'] === undefined && Number.isInteger(s['dot']) && typeof s['member'] === 'string') {
+    s['kind'] = 'deref';
+    s['cursor'] = (s['dot'] as number) + 1;
+    s['expected'] = s['member'];
+    delete s['dot'];
+    delete s['member'];
+  }
+  if (typeof s['repo'] === 'string' && !isAbsolute(s['repo'])) s['repo'] = resolve(folder, s['repo']);
+  return s;
+}
+
 /** Reads a dataset (JSON Lines of `DatasetSite`) and checks every line before anything runs. */
 export function loadDataset(file: string): DatasetSite[] {
-  return readJsonLines<DatasetSite>(file, { entry: 'dataset site', entries: 'dataset' }, siteProblem, (m) => new DatasetError(m));
+  const folder = dirname(resolve(file));
+  return readJsonLines<DatasetSite>(
+    file,
+    { entry: 'dataset site', entries: 'dataset' },
+    (value) => siteProblem(upgradeSite(value, folder)),
+    (m) => new DatasetError(m),
+  ).map((site) => upgradeSite(site, folder) as DatasetSite);
 }

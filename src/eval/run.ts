@@ -9,21 +9,29 @@ import { scoreGeneration } from './metrics.js';
 import { TsProject } from './ts-project.js';
 import { typecheckPythonVariants } from './typecheck.js';
 import { acquireLock } from '../util/lock-file.js';
+import { MONITOR_KINDS, type MonitorKind } from '../monitor/types.js';
 
-/** An evaluation configuration: decoding (greedy or sampling) with or without the monitor. */
+/**
+ * An evaluation configuration: decoding (greedy or sampling) with no monitor, the dereference monitor alone
+ * (`+mgd`, the paper's MGD) or every monitor (`+mgd-all`).
+ */
 export interface EvalConfig {
   readonly name: string;
   readonly sampling: boolean;
-  readonly mgd: boolean;
+  /** The monitors that guide it ([] = free decoding). */
+  readonly monitors: readonly MonitorKind[];
 }
 
-export const CONFIG_NAMES = ['greedy', 'greedy+mgd', 'sample', 'sample+mgd'] as const;
+export const CONFIG_NAMES = ['greedy', 'greedy+mgd', 'greedy+mgd-all', 'sample', 'sample+mgd', 'sample+mgd-all'] as const;
+/** What `eval run` compares unless told otherwise. */
+export const DEFAULT_CONFIGS = ['greedy', 'greedy+mgd', 'sample', 'sample+mgd'] as const;
 
 export function parseConfigs(list: string): EvalConfig[] {
   return list.split(',').map((raw) => {
     const name = raw.trim();
     if (!(CONFIG_NAMES as readonly string[]).includes(name)) throw new RangeError(`unknown configuration "${name}" (use ${CONFIG_NAMES.join(', ')})`);
-    return { name, sampling: name.startsWith('sample'), mgd: name.endsWith('+mgd') };
+    const monitors: readonly MonitorKind[] = name.endsWith('+mgd-all') ? MONITOR_KINDS : name.endsWith('+mgd') ? ['deref'] : [];
+    return { name, sampling: name.startsWith('sample'), monitors };
   });
 }
 
@@ -33,7 +41,10 @@ export interface EvalRecord {
   readonly config: string;
   readonly sample: number;
   readonly file: string;
+  /** What the code writes at the cursor (the member after the dot for a dereference site). */
   readonly member: string;
+  /** The site's kind (absent in results written before kinds: `deref`). */
+  readonly kind?: string;
   readonly promptTail: string;
   readonly target: string;
   readonly generation: string;
@@ -218,13 +229,17 @@ async function evaluate(engine: Engine, pool: ServerPool, sites: readonly Datase
       text: site.prompt + site.after,
       offset: site.prompt.length,
       maxTokens: options.maxTokens ?? 128,
-      monitor: config.mgd,
+      monitor: config.monitors.length > 0,
+      monitors: config.monitors,
       budgetMs: options.budgetMs,
       warmupMs: OFFLINE_WARMUP_MS, // measure monitoring, not a server still loading
       temperature: config.sampling ? (options.temperature ?? 0.8) : 0,
       topP: config.sampling ? 0.95 : undefined,
       seed: config.sampling ? sample + 1 : undefined,
-      stopWhen: (text) => methodEndIndex(site.language, text, { openDepth: site.openDepth, bodyIndent: site.bodyIndent, lineBefore }),
+      // An import site is a line of its own; every other site ends where its method ends.
+      ...(site.kind === 'imports'
+        ? { stopMode: 'line' as const }
+        : { stopWhen: (text: string) => methodEndIndex(site.language, text, { openDepth: site.openDepth, bodyIndent: site.bodyIndent, lineBefore }) }),
     });
     const latencyMs = Math.round(performance.now() - started);
     const generation = result.completion;
@@ -235,7 +250,8 @@ async function evaluate(engine: Engine, pool: ServerPool, sites: readonly Datase
       config: config.name,
       sample,
       file: site.file,
-      member: site.member,
+      member: site.expected,
+      kind: site.kind,
       promptTail: site.prompt.slice(-400),
       target: site.target.slice(0, 600),
       generation,

@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { makeTempDir } from '../util/temp-dir.js';
+import type { MonitorKind } from '../monitor/types.js';
 
 /** One version of one file of a workspace, to type-check with the rest of its workspace. */
 export interface Variant {
@@ -119,4 +120,52 @@ async function pyright(root: string, files: string[], byDir: Map<string, Variant
     }
   }
   return diagnostics;
+}
+
+/**
+ * The monitor kind whose rule a diagnostic breaks, if any: a missing member (`deref`), a call of something
+ * not callable or with the wrong number of arguments (`call`), an unknown object-literal key (`keys`), a
+ * string outside its literal union (`literals`), `new` on something not constructible (`new`), an import that
+ * does not resolve (`imports`), an unknown keyword argument (`kwargs`). TypeScript codes and pyright rules.
+ */
+export function errorKind(d: Pick<CheckDiagnostic, 'code' | 'message'>): MonitorKind | undefined {
+  const { code, message } = d;
+  if (isMissingMember({ ...d, variant: '', file: '', line: 0 })) return message.includes('import symbol') ? 'imports' : 'deref';
+  switch (code) {
+    case 'TS2349':
+    case 'TS2554':
+    case 'TS2555':
+    case 'TS2575':
+      return 'call';
+    case 'TS2353':
+    case 'TS2561':
+    case 'TS1117':
+      return 'keys';
+    case 'TS2678':
+      return 'literals';
+    case 'TS2322':
+    case 'TS2345':
+      // A string literal where a union of literals is expected (not a string where a number is expected).
+      return /^(Type|Argument of type) '"[^"]*"' is not assignable to (parameter of )?type '(?!(string|number|boolean|bigint|object)')/.test(message) ? 'literals' : undefined;
+    case 'TS2511':
+    case 'TS2693':
+    case 'TS2351':
+    case 'TS7009':
+      return 'new';
+    case 'TS2307':
+    case 'TS2305':
+    case 'TS2724':
+    case 'TS2834':
+    case 'TS2835':
+    case 'reportMissingImports':
+    case 'reportMissingModuleSource':
+      return 'imports';
+    case 'reportCallIssue':
+      return /No parameter named/.test(message) ? 'kwargs' : /positional|Argument missing|Expected \d+|not callable/i.test(message) ? 'call' : undefined;
+    case 'reportArgumentType':
+    case 'reportAssignmentType':
+      return /is not assignable to type "Literal\[/.test(message) ? 'literals' : undefined;
+    default:
+      return undefined;
+  }
 }

@@ -50,6 +50,12 @@ const CLIENT_CAPABILITIES: ClientCapabilities = {
       },
       completionList: { itemDefaults: ['commitCharacters', 'editRange', 'insertTextFormat', 'data'] },
     },
+    hover: { dynamicRegistration: false, contentFormat: ['plaintext', 'markdown'] },
+    signatureHelp: {
+      dynamicRegistration: false,
+      signatureInformation: { documentationFormat: ['plaintext'], parameterInformation: { labelOffsetSupport: true }, activeParameterSupport: true },
+      contextSupport: true,
+    },
     publishDiagnostics: { relatedInformation: false },
   },
 };

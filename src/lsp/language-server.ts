@@ -7,10 +7,14 @@ import {
   DidChangeTextDocumentNotification,
   DidCloseTextDocumentNotification,
   DidOpenTextDocumentNotification,
+  HoverRequest,
+  SignatureHelpRequest,
+  SignatureHelpTriggerKind,
   type CompletionItem,
   type CompletionList,
   type Location,
   type LocationLink,
+  type SignatureHelp,
 } from 'vscode-languageserver-protocol';
 import { delay, LspConnection, type RequestLimits } from './connection.js';
 import { LspError } from './errors.js';
@@ -258,6 +262,41 @@ export class LanguageServer {
           limits,
         );
         return normalizeList(result);
+      },
+      options.signal,
+    );
+  }
+
+  /** `textDocument/signatureHelp` at `offset` of the overlay `text` (null when the server sees no call there). */
+  async signatureHelp(path: string, text: string, offset: number, options: CallOptions = {}): Promise<SignatureHelp | null> {
+    return this.atPosition(
+      path,
+      text,
+      (conn, uri, limits) =>
+        conn.request(
+          SignatureHelpRequest.type,
+          {
+            textDocument: { uri },
+            position: positionAt(text, offset),
+            context: { triggerKind: SignatureHelpTriggerKind.Invoked, isRetrigger: false },
+          },
+          limits,
+        ),
+      options.signal,
+    );
+  }
+
+  /** `textDocument/hover` at `offset`: the hover's text (markdown or plain), or undefined. */
+  async hover(path: string, text: string, offset: number, options: CallOptions = {}): Promise<string | undefined> {
+    return this.atPosition(
+      path,
+      text,
+      async (conn, uri, limits) => {
+        const result = await conn.request(HoverRequest.type, { textDocument: { uri }, position: positionAt(text, offset) }, limits);
+        const contents = result?.contents;
+        if (!contents) return undefined;
+        const parts = Array.isArray(contents) ? contents : [contents];
+        return parts.map((p) => (typeof p === 'string' ? p : p.value)).join('\n');
       },
       options.signal,
     );

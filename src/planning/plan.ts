@@ -2,13 +2,12 @@ import { beamSearch } from '../decode/beam.js';
 import { CountingModel } from '../decode/counting-model.js';
 import { generate, type DecodeOptions } from '../decode/generate.js';
 import { resolve } from 'node:path';
-import { lspOracle } from '../engine/document-completion.js';
 import type { Engine } from '../engine/engine.js';
 import { isInsideRoot } from '../engine/workspace.js';
-import { OFFLINE_WARMUP_MS, type ServerPool } from '../lsp/pool.js';
-import { DereferenceMonitor } from '../monitor/dereference-monitor.js';
+import { OFFLINE_WARMUP_MS } from '../lsp/pool.js';
+import { monitorSet, type MonitorOptions } from '../engine/monitors.js';
+import type { MonitorSet } from '../monitor/monitor-set.js';
 import type { MonitorReport } from '../monitor/types.js';
-import { monitorVocab } from '../monitor/vocab.js';
 import { limitConcurrency } from '../sandbox/limit-concurrency.js';
 import { planTests, runTests } from '../sandbox/test-runner.js';
 import { LmPolicy } from './lm-policy.js';
@@ -38,9 +37,9 @@ export interface PlanOptions {
   readonly signal?: AbortSignal;
   /**
    * Guide generation with the monitors: the program is written as `problem.path` inside this workspace (as an
-   * in-memory document) and identifiers after a dot are constrained to what its language server allows.
+   * in-memory document) and the monitors (`kinds`, default all) constrain it to what its language server allows.
    */
-  readonly monitor?: { readonly pool: ServerPool; readonly workspace: string; readonly budgetMs?: number };
+  readonly monitor?: MonitorOptions;
   /** Progress: programs made so far and the best public-test score. */
   readonly onProgress?: (done: number, budget: number, best: number) => void;
 }
@@ -87,7 +86,7 @@ export async function plan(engine: Engine, problem: Problem, options: PlanOption
   const maxTokens = options.maxTokens ?? 192;
   const input = { prefix: problem.prompt, path: problem.path };
   const prompt = engine.prompt(input, maxTokens);
-  let monitor: DereferenceMonitor | undefined;
+  let monitor: MonitorSet | undefined;
   if (options.monitor) {
     const file = resolve(options.monitor.workspace, problem.path);
     if (!isInsideRoot(resolve(options.monitor.workspace), file)) {
@@ -95,12 +94,7 @@ export async function plan(engine: Engine, problem: Problem, options: PlanOption
     }
     // Offline work: wait for the project to load (up to the readiness budget) rather than plan unmonitored.
     await options.monitor.pool.warmUp(options.monitor.workspace, file, problem.prompt, OFFLINE_WARMUP_MS);
-    monitor = new DereferenceMonitor(
-      { before: problem.prompt, after: '', language: problem.language, healed: prompt.healed },
-      lspOracle(options.monitor.pool, options.monitor.workspace, file),
-      monitorVocab(engine.tokenizer),
-      { budgetMs: options.monitor.budgetMs },
-    );
+    monitor = monitorSet(options.monitor, file, { before: problem.prompt, after: '', language: problem.language, healed: prompt.healed }, engine.tokenizer);
   }
   const decode: DecodeOptions = {
     maxTokens,

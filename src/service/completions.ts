@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import type { FinishReason } from '../decode/sequence.js';
 import { TextStream } from '../decode/stream-text.js';
+import { monitorKinds } from '../monitor/monitors.js';
+import type { MonitorKind } from '../monitor/types.js';
 import { completeInDocument, type DocumentCompletionResult } from '../engine/document-completion.js';
 import { DEFAULT_MAX_TOKENS, type CompletionResult, type TokenHook } from '../engine/engine.js';
 import { languageOf } from '../lang/language.js';
@@ -32,7 +34,7 @@ function openAiFinish(reason: FinishReason): 'stop' | 'length' {
 /** Where one choice is generated: a plain prompt, or a position in a workspace file. */
 type Target =
   | { readonly kind: 'plain'; readonly prompt: string; readonly suffix: string | undefined }
-  | { readonly kind: 'document'; readonly workspace: string; readonly file: string; readonly text: string; readonly offset: number; readonly monitors: boolean };
+  | { readonly kind: 'document'; readonly workspace: string; readonly file: string; readonly text: string; readonly offset: number; readonly monitors: readonly MonitorKind[] };
 
 /** Resolves the request's targets; every refusal (400/403/404) happens here, before a slot is taken. */
 function targetsOf(ctx: ServiceContext, body: CompletionBody): Target[] {
@@ -59,10 +61,11 @@ function targetsOf(ctx: ServiceContext, body: CompletionBody): Target[] {
   const offset = offsetAt(text, line, character);
   if (offset === undefined) throw badRequest(`position ${line}:${character} is outside the document (0-based line and UTF-16 character)`, 'position');
   const language = languageOf(file);
-  if (body.monitors === true && language === undefined) {
+  const wanted = monitorKinds(body.monitors);
+  if (body.monitors !== undefined && wanted.length > 0 && language === undefined) {
     throw badRequest(`monitors need a language server, and there is none for ${body.file} (TypeScript, JavaScript and Python are supported)`, 'monitors');
   }
-  return [{ kind: 'document', workspace, file, text, offset, monitors: body.monitors !== false && language !== undefined }];
+  return [{ kind: 'document', workspace, file, text, offset, monitors: language === undefined ? [] : wanted }];
 }
 
 /** Checks `body` and returns how to answer it, as one JSON response or as a stream. */
@@ -112,7 +115,8 @@ export async function prepareCompletion(ctx: ServiceContext, body: CompletionBod
               file: target.file,
               text: target.text,
               offset: target.offset,
-              monitor: target.monitors,
+              monitor: target.monitors.length > 0,
+              monitors: target.monitors,
               budgetMs: ctx.options.budgetMs,
               warmupMs: ctx.options.warmupMs,
             });
@@ -139,7 +143,7 @@ export async function prepareCompletion(ctx: ServiceContext, body: CompletionBod
     const documents = results.filter((r): r is DocumentCompletionResult => 'monitor' in r);
     if (documents.length === 0) return undefined;
     const triggers = documents.flatMap((r, index) =>
-      r.monitor.triggers.map((t) => ({ index, offset: t.offset, allowed: t.allowed, chosen: t.chosen, latency_ms: t.latencyMs, degraded: t.degraded, ...(t.reason ? { reason: t.reason } : {}) })),
+      r.monitor.triggers.map((t) => ({ index, monitor: t.monitor, offset: t.offset, allowed: t.allowed, chosen: t.chosen, latency_ms: t.latencyMs, degraded: t.degraded, ...(t.reason ? { reason: t.reason } : {}) })),
     );
     const first = documents[0]!.monitor;
     return { enabled: first.enabled, ready: first.ready, warmup_ms: first.warmupMs, degraded: triggers.some((t) => t.degraded), triggers };

@@ -37,8 +37,8 @@ export class ServiceMetrics {
   });
   readonly triggers = new Counter({
     name: 'lsp_codegen_monitor_triggers_total',
-    help: 'Monitor triggers, by whether they degraded to free decoding and why',
-    labelNames: ['degraded', 'reason'] as const,
+    help: 'Monitor triggers, by monitor, whether they degraded to free decoding and why',
+    labelNames: ['monitor', 'degraded', 'reason'] as const,
     registers: [this.registry],
   });
 
@@ -60,7 +60,7 @@ export class ServiceMetrics {
 
   countTriggers(report: MonitorReport): void {
     for (const t of report.triggers) {
-      this.triggers.inc({ degraded: String(!!t.degraded), reason: t.degraded ? degradedReason(t) : '' });
+      this.triggers.inc({ monitor: t.monitor, degraded: String(!!t.degraded), reason: t.degraded ? degradedReason(t) : '' });
     }
   }
 }

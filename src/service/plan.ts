@@ -1,3 +1,5 @@
+import type { MonitorOptions } from '../engine/monitors.js';
+import { monitorKinds } from '../monitor/monitors.js';
 import { resolve } from 'node:path';
 import { isInsideRoot } from '../engine/workspace.js';
 import { plan, type PlanResult } from '../planning/plan.js';
@@ -29,13 +31,14 @@ export async function preparePlan(ctx: ServiceContext, body: PlanBody, signal: A
   const problem: Problem = { id: p.id ?? 'inline', path: p.path ?? DEFAULT_PATHS[p.language], hiddenTests: p.hiddenTests ?? [], ...p };
   const invalid = problemOf(problem);
   if (invalid) throw badRequest(`problem: ${invalid}`, 'problem');
-  let monitor: { pool: ServiceContext['pool']; workspace: string; budgetMs?: number } | undefined;
+  let monitor: MonitorOptions | undefined;
+  if (body.monitors !== undefined && body.workspace === undefined) throw badRequest('monitors need a workspace', 'monitors');
   if (body.workspace !== undefined) {
     const workspace = ctx.roots.workspace(body.workspace);
     if (!isInsideRoot(workspace, resolve(workspace, problem.path))) {
       throw new HttpError(403, `problem.path ${problem.path} leads outside the workspace`, 'permission_error', 'problem.path', 'outside_workspace_root');
     }
-    monitor = { pool: ctx.pool, workspace, ...(ctx.options.budgetMs !== undefined ? { budgetMs: ctx.options.budgetMs } : {}) };
+    monitor = { pool: ctx.pool, workspace, kinds: monitorKinds(body.monitors), ...(ctx.options.budgetMs !== undefined ? { budgetMs: ctx.options.budgetMs } : {}) };
   }
   const run = async (onProgress?: (done: number, budget: number, best: number) => void) => {
     try {

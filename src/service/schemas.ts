@@ -1,3 +1,4 @@
+import { MONITOR_KINDS, type MonitorKind } from '../monitor/types.js';
 import { STOP_MODES } from '../decode/stop-modes.js';
 import { STRATEGIES } from '../planning/plan.js';
 
@@ -11,6 +12,11 @@ const SAFE_INT = { type: 'integer', minimum: -Number.MAX_SAFE_INTEGER, maximum: 
  * has no use for are accepted at their neutral values (`echo: false`, `logprobs: null`, penalties 0,
  * `best_of: 1`, any `user`), so clients that send them by default work; anything else unknown is refused.
  */
+/** `monitors`: true (all, the default), false (none), or a list of kinds. */
+const MONITORS = {
+  anyOf: [{ type: 'boolean' }, { type: 'array', items: { enum: [...MONITOR_KINDS] }, uniqueItems: true, maxItems: MONITOR_KINDS.length }],
+} as const;
+
 export const completionBody = {
   type: 'object',
   additionalProperties: false,
@@ -42,7 +48,7 @@ export const completionBody = {
       properties: { line: { type: 'integer', minimum: 0, maximum: 10_000_000 }, character: { type: 'integer', minimum: 0, maximum: 10_000_000 } },
     },
     text: TEXT,
-    monitors: { type: 'boolean' },
+    monitors: MONITORS,
     stop_mode: { enum: [...STOP_MODES] },
   },
 } as const;
@@ -75,6 +81,7 @@ export const planBody = {
     temperature: { type: 'number', minimum: 0, maximum: 2 },
     time_limit_ms: { type: 'integer', minimum: 1, maximum: 2 ** 31 - 1 },
     workspace: SHORT,
+    monitors: MONITORS,
     stream: { type: 'boolean' },
   },
 } as const;
@@ -95,7 +102,7 @@ export interface CompletionBody {
   file?: string;
   position?: { line: number; character: number };
   text?: string;
-  monitors?: boolean;
+  monitors?: boolean | MonitorKind[];
   stop_mode?: (typeof STOP_MODES)[number];
 }
 
@@ -117,5 +124,6 @@ export interface PlanBody {
   temperature?: number;
   time_limit_ms?: number;
   workspace?: string;
+  monitors?: boolean | MonitorKind[];
   stream?: boolean;
 }

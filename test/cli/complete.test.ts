@@ -10,9 +10,10 @@ describe('lsp-codegen complete', () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(Object.keys(out).sort()).toEqual(['completion', 'finishReason', 'monitor', 'timings']);
-    expect(Object.keys(out.monitor).sort()).toEqual(['constrainedTokens', 'triggers']);
+    expect(Object.keys(out.monitor).sort()).toEqual(['constrainedTokens', 'kinds', 'queries', 'triggers']);
+    expect(out.monitor.kinds).toEqual(['deref', 'call', 'keys', 'literals', 'new', 'imports']); // kwargs is Python's
     const first = out.monitor.triggers.find((t: { offset: number }) => t.offset === 1448);
-    expect(first).toMatchObject({ allowed: 12, degraded: false });
+    expect(first).toMatchObject({ monitor: 'deref', allowed: 12, degraded: false });
     expect(out.completion.startsWith(first.chosen)).toBe(true);
     expect(['id', 'createdAt', 'updatedAt', 'touch', 'describe', 'email', 'address', 'orders', 'name', 'kind', 'placeOrder', 'lifetimeValue']).toContain(first.chosen);
     expect(out.monitor.constrainedTokens).toBeGreaterThan(0);
@@ -22,10 +23,20 @@ describe('lsp-codegen complete', () => {
   it('--no-monitor decodes freely (no triggers) and prints plain text by default', async () => {
     const r = await runCli(['complete', '--workspace', PY_PROJECT, '--at', 'shop/service.py:38:21', '--no-monitor', '--max-tokens', '12', '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).monitor).toEqual({ triggers: [], constrainedTokens: 0 });
+    expect(JSON.parse(r.stdout).monitor).toEqual({ kinds: [], triggers: [], constrainedTokens: 0, queries: {} });
     const plain = await runCli(['complete', '--workspace', PY_PROJECT, '--at', 'shop/service.py:38:21', '--max-tokens', '12', '--stop-mode', 'line']);
     expect(plain.code).toBe(0);
     expect(plain.stdout.trimEnd()).not.toContain('\n');
+  });
+
+  it('the call monitor vetoes calling a property: `customer.address(` (the dereference monitor alone allows it)', async () => {
+    const at = ['complete', '--workspace', TS_PROJECT, '--at', 'src/services/order-service.ts:37:14', '--max-tokens', '16', '--budget-ms', '3000', '--json'];
+    const derefOnly = JSON.parse((await runCli([...at, '--monitors', 'deref'])).stdout);
+    expect(derefOnly.completion).toMatch(/^address\(/);
+    expect(derefOnly.monitor.kinds).toEqual(['deref']);
+    const all = JSON.parse((await runCli(at)).stdout);
+    expect(all.completion).not.toMatch(/^address\(/);
+    expect(all.monitor.triggers).toContainEqual(expect.objectContaining({ monitor: 'call', offset: 1456, vetoes: 1, degraded: false }));
   });
 
   it('says on stderr, in one line, when monitoring degraded (plain-text output)', async () => {
@@ -42,5 +53,8 @@ describe('lsp-codegen complete', () => {
     const flag = await runCli(['complete', '--workspace', TS_PROJECT, '--at', 'src/index.ts:1:1', '--fim', 'sometimes']);
     expect(flag.code).toBe(2);
     expect(flag.stderr).toMatch(/--fim must be one of auto, on, off/);
+    const monitors = await runCli(['complete', '--workspace', TS_PROJECT, '--at', 'src/index.ts:1:1', '--monitors', 'deref,calls']);
+    expect(monitors.code).toBe(2);
+    expect(monitors.stderr).toMatch(/--monitors: unknown monitor 'calls': use all, none, or a comma-separated list of deref, call, keys, literals, new, imports, kwargs/);
   });
 });

@@ -37,13 +37,14 @@ describe('eval build (real language servers)', () => {
       const text = site.prompt + site.target + site.after;
       expect(text).toBe(readFileSync(file, 'utf8'));
       expect(site.prompt.endsWith('.')).toBe(true);
-      expect(site.target.startsWith(site.member)).toBe(true);
-      const where = await pool.server(site.repo, site.language).definition(file, text, site.dot + 1);
+      expect(site.kind).toBe('deref');
+      expect(site.target.startsWith(site.expected)).toBe(true);
+      const where = await pool.server(site.repo, site.language).definition(file, text, site.cursor);
       expect(where.some((u) => u.endsWith(site.file))).toBe(false);
     }
     // In OrderService.order, `this.customers` is a field of the same class (local, left out) while
     // `this.customers.get` is Repository's, from another file (kept).
-    const service = tsSites.filter((s) => s.file === 'src/services/order-service.ts').map((s) => s.member);
+    const service = tsSites.filter((s) => s.file === 'src/services/order-service.ts').map((s) => s.expected);
     expect(service).not.toContain('customers');
     expect(service).toContain('get');
   });
@@ -80,7 +81,7 @@ describe('eval build (real language servers)', () => {
       const seen = [...report.sites.map((s) => s.file), ...report.skippedFiles.map((s) => s.file)];
       expect(seen.filter((f) => /shadow|elsewhere|loop/.test(f))).toEqual([]);
       expect(report.skippedFiles).toEqual([]);
-      expect(report.files).toBe(N + 1 + 8); // the chain, its user, the fixture's own 8 files
+      expect(report.files).toBe(N + 1 + 10); // the chain, its user, the fixture's own 10 files
       expect(report.sites.some((s) => s.file === 'src/chain/use.ts')).toBe(true);
     } finally {
       rmSync(outside, { recursive: true, force: true });

@@ -1,17 +1,15 @@
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { completeInDocument, lspOracle } from '../../src/engine/document-completion.js';
+import { completeInDocument } from '../../src/engine/document-completion.js';
+import { lspAnalysis } from '../../src/engine/monitors.js';
 import { Engine } from '../../src/engine/engine.js';
-import { packageRoot } from '../../src/engine/package-root.js';
-import { loadSites, siteDocument } from '../../src/eval/sites.js';
 import { ServerPool } from '../../src/lsp/pool.js';
-import { DereferenceMonitor } from '../../src/monitor/dereference-monitor.js';
-import type { MemberOracle } from '../../src/monitor/types.js';
+import { MonitorSet } from '../../src/monitor/monitor-set.js';
+import { monitorsOf } from '../../src/monitor/monitors.js';
+import type { Analysis } from '../../src/monitor/types.js';
 import { monitorVocab } from '../../src/monitor/vocab.js';
+import { fixtureDocument } from '../helpers/fixtures.js';
 import { frozenTsgo, loadingTsgo, stopProcess } from '../helpers/servers.js';
 
-const FIXTURES = join(packageRoot(), 'fixtures');
-const sites = loadSites(join(FIXTURES, 'sites.json'));
 const engine = Engine.load();
 const pools: ServerPool[] = [];
 afterAll(async () => {
@@ -19,23 +17,23 @@ afterAll(async () => {
   await (await engine).dispose();
 });
 
-/** Completes at `siteId` with the monitor, through `oracle` built on a real pool. */
-async function completeWith(siteId: string, makeOracle: (pool: ServerPool, doc: ReturnType<typeof siteDocument>) => MemberOracle) {
+/** Completes at `siteId` with the dereference monitor, through `analysis` built on a real pool. */
+async function completeWith(siteId: string, makeAnalysis: (pool: ServerPool, doc: ReturnType<typeof fixtureDocument>) => Analysis) {
   const e = await engine;
-  const site = sites.find((s) => s.id === siteId)!;
-  const doc = siteDocument(site, FIXTURES);
+  const doc = fixtureDocument(siteId);
   const pool = new ServerPool({ idleMs: 0 });
   pools.push(pool);
   await pool.warmUp(doc.workspace, doc.file, doc.text);
-  let monitor: DereferenceMonitor | undefined;
+  let monitor: MonitorSet | undefined;
   const started = Date.now();
   const result = await e.complete(
-    { prefix: doc.text.slice(0, doc.offset), path: site.file, maxTokens: 24, stopMode: 'statement' },
+    { prefix: doc.text.slice(0, doc.offset), path: doc.relative, maxTokens: 24, stopMode: 'statement' },
     (prompt) => [
-      (monitor = new DereferenceMonitor(
-        { before: doc.text.slice(0, doc.offset), after: doc.text.slice(doc.offset), language: site.language, healed: prompt.healed },
-        makeOracle(pool, doc),
+      (monitor = new MonitorSet(
+        { before: doc.text.slice(0, doc.offset), after: doc.text.slice(doc.offset), language: doc.language, healed: prompt.healed },
+        makeAnalysis(pool, doc),
         monitorVocab(e.tokenizer),
+        monitorsOf(['deref']),
       )),
     ],
   );
@@ -45,9 +43,10 @@ async function completeWith(siteId: string, makeOracle: (pool: ServerPool, doc: 
 describe('degraded monitoring (real model, real servers)', () => {
   it('a language server killed mid-completion: the completion is still returned, marked degraded', async () => {
     const { result, report } = await completeWith('py-project/shop/service.py:38:21', (pool, doc) => {
-      const real = lspOracle(pool, doc.workspace, doc.file);
+      const real = lspAnalysis(pool, doc.workspace, doc.file);
       let killed = false;
       return {
+        ...real,
         members(before, after) {
           if (!killed) {
             killed = true;
@@ -65,8 +64,9 @@ describe('degraded monitoring (real model, real servers)', () => {
   it('a hung language server costs at most the budget per trigger', async () => {
     let stoppedPid: number | undefined;
     const { result, report } = await completeWith('ts-project/src/services/order-service.ts:37:14', (pool, doc) => {
-      const real = lspOracle(pool, doc.workspace, doc.file);
+      const real = lspAnalysis(pool, doc.workspace, doc.file);
       return {
+        ...real,
         async members(before, after) {
           if (stoppedPid === undefined) {
             stoppedPid = pool.server(doc.workspace, 'typescript').pid!;
@@ -88,8 +88,7 @@ describe('degraded monitoring (real model, real servers)', () => {
 
   it('a server still loading its project: every trigger degrades at once (not-ready), the load goes on, no restart', async () => {
     const e = await engine;
-    const site = sites.find((x) => x.id === 'ts-project/src/services/order-service.ts:37:14')!;
-    const doc = siteDocument(site, FIXTURES);
+    const doc = fixtureDocument('ts-project/src/services/order-service.ts:37:14');
     const pool = new ServerPool({ idleMs: 0, specs: { typescript: loadingTsgo({ 'load-ms': 6000, 'progress-ms': 300 }) }, requestTimeoutMs: 1000, readyTimeoutMs: 3000 });
     pools.push(pool);
     const result = await completeInDocument(e, pool, { workspace: doc.workspace, file: doc.file, text: doc.text, offset: doc.offset, maxTokens: 24, warmupMs: 500 });
@@ -106,8 +105,7 @@ describe('degraded monitoring (real model, real servers)', () => {
 
   it('a server frozen while starting: the completion comes after the warm-up budget, and dispose stops the server', async () => {
     const e = await engine;
-    const site = sites.find((x) => x.id === 'ts-project/src/services/order-service.ts:37:14')!;
-    const doc = siteDocument(site, FIXTURES);
+    const doc = fixtureDocument('ts-project/src/services/order-service.ts:37:14');
     const pool = new ServerPool({ idleMs: 0, specs: { typescript: frozenTsgo() } });
     const result = await completeInDocument(e, pool, { workspace: doc.workspace, file: doc.file, text: doc.text, offset: doc.offset, maxTokens: 24, warmupMs: 1000 });
     expect(result.completion.length).toBeGreaterThan(0);

@@ -3,16 +3,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeInDocument, type DocumentCompletionResult } from '../../src/engine/document-completion.js';
 import { Engine } from '../../src/engine/engine.js';
 import { packageRoot } from '../../src/engine/package-root.js';
-import { firstIdentifier, loadSites, siteDocument, type Site } from '../../src/eval/sites.js';
+import { loadDataset, type DatasetSite } from '../../src/eval/dataset.js';
+import { firstIdentifier, siteDocument } from '../../src/eval/sites.js';
 import { TsProject } from '../../src/eval/ts-project.js';
 import { isMissingMember, typecheckPythonVariants, type CheckDiagnostic } from '../../src/eval/typecheck.js';
 import { ServerPool } from '../../src/lsp/pool.js';
 
 const FIXTURES = join(packageRoot(), 'fixtures');
-const sites = loadSites(join(FIXTURES, 'sites.json'));
+// The fixture dereference sites, made by the evaluation's site builder (scripts/make-sites.mjs).
+const sites = loadDataset(join(FIXTURES, 'sites.jsonl')).filter((s) => s.kind === 'deref');
 
 interface Outcome {
-  site: Site;
+  site: DatasetSite;
   legal: readonly string[];
   withMonitor: DocumentCompletionResult;
   without: DocumentCompletionResult;
@@ -27,12 +29,12 @@ const diagnostics: CheckDiagnostic[] = [];
 beforeAll(async () => {
   engine = await Engine.load();
   for (const site of sites) {
-    const doc = siteDocument(site, FIXTURES);
+    const doc = siteDocument(site);
     const legal = (await pool.members(doc.workspace, { file: doc.file, text: doc.text, offset: doc.offset })).members.map((m) => m.name);
     // A generous per-trigger budget: this test is about what the monitor allows, not about latency (the
     // suite runs two files at once on two cores).
     const base = { ...doc, maxTokens: 40, stopMode: 'statement' as const, budgetMs: 3000 };
-    const withMonitor = await completeInDocument(engine, pool, { ...base, monitor: true });
+    const withMonitor = await completeInDocument(engine, pool, { ...base, monitors: ['deref'] });
     const without = await completeInDocument(engine, pool, { ...base, monitor: false });
     const insert = (c: string) => doc.text.slice(0, doc.offset) + c + doc.text.slice(doc.offset);
     outcomes.push({ site, legal, withMonitor, without, text: { withMonitor: insert(withMonitor.completion), without: insert(without.completion) } });
@@ -40,7 +42,7 @@ beforeAll(async () => {
   const ts = await TsProject.open(join(FIXTURES, 'ts-project'));
   const python = [];
   for (const o of outcomes) {
-    const doc = siteDocument(o.site, FIXTURES);
+    const doc = siteDocument(o.site);
     for (const [which, text] of [['mgd', o.text.withMonitor], ['free', o.text.without]] as const) {
       const variant = { id: `${o.site.id}#${which}`, workspace: doc.workspace, file: doc.file, text };
       if (o.site.language === 'python') python.push(variant);
@@ -59,25 +61,24 @@ afterAll(async () => {
 /** A "property does not exist" error on the site's line(s) of a variant. */
 function missingMember(o: Outcome, which: 'mgd' | 'free'): CheckDiagnostic | undefined {
   const completion = which === 'mgd' ? o.withMonitor.completion : o.without.completion;
-  const lastLine = o.site.line + (completion.match(/\n/g)?.length ?? 0);
-  return diagnostics.find(
-    (d) => d.variant === `${o.site.id}#${which}` && d.file === o.site.file && isMissingMember(d) && d.line >= o.site.line && d.line <= lastLine,
-  );
+  const line = o.site.prompt.split('\n').length;
+  const lastLine = line + (completion.match(/\n/g)?.length ?? 0);
+  return diagnostics.find((d) => d.variant === `${o.site.id}#${which}` && d.file === o.site.file && isMissingMember(d) && d.line >= line && d.line <= lastLine);
 }
 
 describe('monitor-guided decoding end to end (real model, real servers)', () => {
   it('covers at least 40 fixture sites in both languages, mostly into other files and libraries', () => {
     expect(sites.length).toBeGreaterThanOrEqual(40);
     expect(sites.filter((s) => s.language === 'python').length).toBeGreaterThanOrEqual(15);
-    expect(sites.filter((s) => !s.definedInFile).length).toBeGreaterThan(sites.length / 2);
+    expect(sites.filter((s) => !s.local).length).toBeGreaterThan(sites.length / 2);
   });
 
   it('with the monitor, the identifier after the dot is always one the language server allows', () => {
     for (const o of outcomes) {
       const chosen = firstIdentifier(o.withMonitor.completion);
       expect({ site: o.site.id, chosen, legal: o.legal.includes(chosen) }).toEqual({ site: o.site.id, chosen, legal: true });
-      const dot = siteDocument(o.site, FIXTURES).offset - 1;
-      expect(o.withMonitor.monitor.triggers.find((t) => t.offset === dot)).toMatchObject({ degraded: false, chosen });
+      const dot = siteDocument(o.site).offset - 1;
+      expect(o.withMonitor.monitor.triggers.find((t) => t.offset === dot)).toMatchObject({ monitor: 'deref', degraded: false, chosen });
     }
   });
 
@@ -90,7 +91,7 @@ describe('monitor-guided decoding end to end (real model, real servers)', () => 
     const count = (pick: (o: Outcome) => boolean) => outcomes.filter(pick).length;
     const freeIllegal = count((o) => !o.legal.includes(firstIdentifier(o.without.completion)));
     const freeErrors = count((o) => missingMember(o, 'free') !== undefined);
-    const nim = { mgd: count((o) => firstIdentifier(o.withMonitor.completion) === o.site.target), free: count((o) => firstIdentifier(o.without.completion) === o.site.target) };
+    const nim = { mgd: count((o) => firstIdentifier(o.withMonitor.completion) === o.site.expected), free: count((o) => firstIdentifier(o.without.completion) === o.site.expected) };
     console.log(
       `MGD e2e on ${outcomes.length} sites: free decoding wrote an illegal member at ${freeIllegal} ` +
         `(checker errors at ${freeErrors}); with the monitor 0. Next-identifier match: free ${nim.free}, MGD ${nim.mgd}.`,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../src/decode/generate.js';
-import { DereferenceMonitor } from '../../src/monitor/dereference-monitor.js';
-import type { MemberOracle, MonitorDocument } from '../../src/monitor/types.js';
+import { dereferenceMonitor } from '../../src/monitor/kinds/dereference.js';
+import { MonitorSet } from '../../src/monitor/monitor-set.js';
+import type { Analysis, MemberOracle, MonitorDocument } from '../../src/monitor/types.js';
 import { breakBytes, VocabTrie } from '../../src/monitor/vocab-trie.js';
 import type { MonitorVocab } from '../../src/monitor/vocab.js';
 import { TableModel, wordVocab } from '../helpers/table-model.js';
@@ -39,10 +40,15 @@ function oracleOf(answer: (before: string) => Promise<readonly string[]>) {
   return { oracle, calls };
 }
 
+/** An analysis that knows only members (the other questions answer nothing). */
+export function analysisOf(oracle: MemberOracle): Analysis {
+  return { members: oracle.members, completions: async () => [], signatures: async () => [], typeAt: async () => undefined };
+}
+
 const doc = (before: string, healed = ''): MonitorDocument => ({ before, after: '\n', language: 'typescript', healed });
 
 async function run(document: MonitorDocument, oracle: MemberOracle, stopAfter = 3, budgetMs = 300) {
-  const monitor = new DereferenceMonitor(document, oracle, monitorVocab, { budgetMs });
+  const monitor = new MonitorSet(document, analysisOf(oracle), monitorVocab, [dereferenceMonitor], { budgetMs });
   const out = await generate(new TableModel(WORDS.length, preferBad(stopAfter)), vocab, [id('x')], {
     maxTokens: 10,
     eosIds: [0],
@@ -52,14 +58,14 @@ async function run(document: MonitorDocument, oracle: MemberOracle, stopAfter = 
   return { out, report: await monitor.report(out.text) };
 }
 
-describe('DereferenceMonitor (pure, fake oracle)', () => {
+describe('MonitorSet with the dereference monitor (pure, fake analysis)', () => {
   it('vetoes an illegal dot-token, then constrains the identifier to legal members until a break', async () => {
     const { oracle, calls } = oracleOf(async () => ['getName', 'getAge']);
     const { out, report } = await run(doc('const v = obj'), oracle);
     // Unconstrained the model would write `.bad`; the monitor makes it `.get` + `Name` + `(`.
     expect(out.text).toBe('.getName(');
     expect(calls).toEqual(['const v = obj.']); // one analysis per dereference
-    expect(report.triggers).toEqual([{ offset: 13, allowed: 2, chosen: 'getName', latencyMs: expect.any(Number), degraded: false }]);
+    expect(report.triggers).toEqual([{ monitor: 'deref', offset: 13, allowed: 2, chosen: 'getName', latencyMs: expect.any(Number), degraded: false, vetoes: 1 }]);
     expect(report.constrainedTokens).toBe(2); // `Name` and `(`
   });
 
