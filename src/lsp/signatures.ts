@@ -38,6 +38,7 @@ export function signaturesOf(help: SignatureHelp | null | undefined, language: L
       if (p.rest && !p.keywords) keywordOnly = true; // after `*args`
       parameters.push({ ...p, ...(i < slash ? { positionalOnly: true } : {}), ...(keywordOnly && !p.rest ? { keywordOnly: true } : {}) });
     });
-    return { label: s.label, parameters };
+    const active = s.activeParameter ?? help.activeParameter;
+    return { label: s.label, parameters, ...(typeof active === 'number' ? { activeParameter: active } : {}) };
   });
 }

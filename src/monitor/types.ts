@@ -38,6 +38,8 @@ export interface ParameterInfo {
 export interface SignatureInfo {
   readonly label: string;
   readonly parameters: readonly ParameterInfo[];
+  /** The parameter the cursor is at, when the server says. */
+  readonly activeParameter?: number;
 }
 
 /**
@@ -48,7 +50,7 @@ export interface SignatureInfo {
 export interface Analysis extends MemberOracle {
   /** Completions at the cursor (invoked, no trigger character); `details` resolves the items it selects. */
   completions(before: string, after: string, signal?: AbortSignal, details?: (item: AnalysisItem) => boolean): Promise<readonly AnalysisItem[]>;
-  /** Signatures of the call whose `(` ends `before`. */
+  /** Signatures of the call the cursor is in (right after its `(`, or inside its arguments). */
   signatures(before: string, after: string, signal?: AbortSignal): Promise<readonly SignatureInfo[]>;
   /** The type of the expression that ends at the cursor (hover text), or undefined. */
   typeAt(before: string, after: string, signal?: AbortSignal): Promise<string | undefined>;

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { generate } from '../../src/decode/generate.js';
 import { dereferenceMonitor } from '../../src/monitor/kinds/dereference.js';
 import { MonitorSet } from '../../src/monitor/monitor-set.js';
-import type { Analysis, MemberOracle, MonitorDocument } from '../../src/monitor/types.js';
+import { monitorsOf } from '../../src/monitor/monitors.js';
+import type { Analysis, MemberOracle, MonitorDocument, SignatureInfo } from '../../src/monitor/types.js';
 import { breakBytes, VocabTrie } from '../../src/monitor/vocab-trie.js';
 import type { MonitorVocab } from '../../src/monitor/vocab.js';
 import { TableModel, wordVocab } from '../helpers/table-model.js';
@@ -110,5 +111,112 @@ describe('MonitorSet with the dereference monitor (pure, fake analysis)', () => 
     const { out, report } = await run(doc('obj.zz'), oracle, 1);
     expect(out.text.length).toBeGreaterThan(0);
     expect(report.triggers[0]).toMatchObject({ degraded: true, reason: 'no-legal-continuation' });
+  });
+});
+
+describe('MonitorSet with word and character monitors together (pure, fake analysis)', () => {
+  /** A table model over `words` that, after the text it has written, prefers the listed next words in order. */
+  function scripted(words: readonly string[], prefer: (text: string) => readonly string[]) {
+    const v = wordVocab(words, [0]);
+    const mv: MonitorVocab = {
+      trie: new VocabTrie(v),
+      isBreak: breakBytes((t) => t.match(/^abc/)?.[0]),
+      texts: v.map((e) => (e.special ? undefined : e.text)),
+      specialIds: Int32Array.of(0),
+    };
+    const model = new TableModel(words.length, (tokens) => {
+      const text = tokens.slice(1).map((t) => words[t]).join('');
+      const order = prefer(text);
+      return words.map((w) => {
+        const rank = order.indexOf(w);
+        return rank === -1 ? -10 : 10 - rank;
+      });
+    });
+    return { vocab: v, monitorVocab: mv, model };
+  }
+
+  const analysis = (over: Partial<Analysis>): Analysis => ({ ...analysisOf({ members: async () => [] }), ...over });
+
+  it('an object key is vetoed when illegal (with every token of its shape) and free to be left (`}`)', async () => {
+    const words = ['<eos>', 'x', ' methd', ' method', ' met', 'hod', ':', ' 1', ' }', ' retries'];
+    const { vocab: v, monitorVocab: mv, model } = scripted(words, (text) =>
+      text === '' ? [' methd', ' met', ' method', ' }'] : text.endsWith('hod') || text.endsWith('method') ? [':'] : text.endsWith(':') ? [' 1'] : text.endsWith(' 1') ? [' }'] : ['<eos>'],
+    );
+    const asked: string[] = [];
+    const monitors = new MonitorSet(
+      { before: 'go({', after: ')\n', language: 'typescript', healed: '' },
+      analysis({
+        completions: async (before) => {
+          asked.push(before);
+          return [
+            { name: 'method', kind: 'property' },
+            { name: 'retries', kind: 'property' },
+          ];
+        },
+      }),
+      mv,
+      monitorsOf(['keys']),
+    );
+    const out = await generate(model, v, [1], { maxTokens: 8, eosIds: [0], processors: [monitors] });
+    // ` methd` is vetoed; ` met` is a legal start, and inside the key the mask lets only `hod` finish it.
+    expect(out.text).toBe(' method: 1 }');
+    expect(asked).toEqual(['go({ ']);
+    const report = await monitors.report(out.text);
+    expect(report.triggers).toEqual([expect.objectContaining({ monitor: 'keys', offset: 5, allowed: 2, chosen: 'method', vetoes: 1, degraded: false })]);
+  });
+
+  it('a call: no `)` before the required arguments, no `,` past the last parameter; one question per call', async () => {
+    const words = ['<eos>', 'x', ')', '1', ', ', '"b"', ';'];
+    const { vocab: v, monitorVocab: mv, model } = scripted(words, (text) =>
+      text === '' ? [')', '1'] : text === '1' ? [', ', ')'] : text === '1, ' ? ['"b"'] : text === '1, "b"' ? [', ', ')'] : text.endsWith(')') ? [';'] : ['<eos>'],
+    );
+    let questions = 0;
+    const sig: SignatureInfo = {
+      label: 'two(a: number, b?: string): number',
+      parameters: [
+        { name: 'a', optional: false, rest: false, type: 'number' },
+        { name: 'b', optional: true, rest: false, type: 'string' },
+      ],
+    };
+    const monitors = new MonitorSet(
+      { before: 'const n = two(', after: '\n', language: 'typescript', healed: '' },
+      analysis({
+        signatures: async (before, after) => {
+          questions++;
+          expect([before, after]).toEqual(['const n = two(', ')\n']);
+          return [sig];
+        },
+      }),
+      mv,
+      monitorsOf(['call']),
+    );
+    const out = await generate(model, v, [1], { maxTokens: 8, eosIds: [0], processors: [monitors] });
+    expect(out.text).toBe('1, "b");');
+    expect(questions).toBe(1);
+    const report = await monitors.report(out.text);
+    expect(report.triggers).toEqual([expect.objectContaining({ monitor: 'call', offset: 13, allowed: 1, vetoes: 2, degraded: false })]);
+    expect(report.queries).toEqual({ call: 1 });
+  });
+
+  it('a question past its budget is aborted and the character stays free (degraded: timeout)', async () => {
+    const words = ['<eos>', 'x', ')', '1', ';'];
+    const { vocab: v, monitorVocab: mv, model } = scripted(words, (text) => (text === '' ? [')'] : text === ')' ? [';'] : ['<eos>']));
+    let aborted = false;
+    const monitors = new MonitorSet(
+      { before: 'two(', after: '\n', language: 'typescript', healed: '' },
+      analysis({
+        signatures: (_b, _a, signal) =>
+          new Promise<never>(() => {
+            signal?.addEventListener('abort', () => (aborted = true));
+          }),
+      }),
+      mv,
+      monitorsOf(['call']),
+      { budgetMs: 30 },
+    );
+    const out = await generate(model, v, [1], { maxTokens: 4, eosIds: [0], processors: [monitors] });
+    expect(out.text).toBe(');');
+    expect(aborted).toBe(true);
+    expect((await monitors.report(out.text)).triggers).toEqual([expect.objectContaining({ monitor: 'call', degraded: true, reason: 'timeout' })]);
   });
 });

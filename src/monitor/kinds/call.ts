@@ -33,9 +33,11 @@ export const callableMonitor: CharMonitor<boolean> = {
     return { anchor: scan.text.length, legal: (callable) => callable };
   },
   async ask(analysis, { before, after }, signal) {
-    const signatures = await analysis.signatures(`${before}(`, `)${restOfDocument(after)}`, signal);
+    // Both questions over the same document (`obj.name()` + the rest): one synchronization for the trigger.
+    const rest = `)${restOfDocument(after)}`;
+    const signatures = await analysis.signatures(`${before}(`, rest, signal);
     if (signatures.length > 0) return true;
-    const type = await analysis.typeAt(before, restOfDocument(after), signal);
+    const type = await analysis.typeAt(before, `(${rest}`, signal);
     if (type === undefined || type.trim() === '') return undefined;
     return MAYBE_CALLABLE.test(type);
   },

@@ -1,6 +1,4 @@
-import { calleeAt, callArguments, innermostOpen, openStringAtEnd } from '../../lang/brackets.js';
-import { classify } from '../../lang/lexical.js';
-import type { Language } from '../../lang/language.js';
+import { openStringAtEnd } from '../../lang/brackets.js';
 import type { Analysis } from '../types.js';
 import { restOfDocument, type WordMonitor } from '../monitor.js';
 import { isModuleSpecifier } from './imports.js';
@@ -10,19 +8,14 @@ const LITERAL_KINDS = new Set(['constant', 'enummember', 'value']);
 const OPEN_STRING = /(^|[^'"\w])(string|str|String|LiteralString)([^'"\w]|$)/;
 
 /**
- * Whether the string whose opening quote ends `before` is an argument of a call whose parameter there takes
- * any string in some signature (`addEventListener(type: string, …)`): then the union is not closed.
+ * Whether the string at the cursor is an argument whose parameter takes any string in some signature
+ * (`addEventListener(type: string, …)`): then the offered literals are suggestions, not a closed set. Asked
+ * over the same document as the completions (signature help inside the string).
  */
-async function openParameter(analysis: Analysis, before: string, after: string, language: Language, signal: AbortSignal): Promise<boolean> {
-  const head = before.slice(0, -1);
-  const kinds = classify(language, head);
-  const open = innermostOpen(head, kinds);
-  if (open?.char !== '(' || !calleeAt(head, open.offset, language)) return false;
-  const args = callArguments(head, kinds, open.offset, head.length, language);
-  if (args.current.trim() !== '' || args.spread) return false;
-  const signatures = await analysis.signatures(head.slice(0, open.offset + 1), `)${after}`, signal);
+async function openParameter(analysis: Analysis, before: string, after: string, signal: AbortSignal): Promise<boolean> {
+  const signatures = await analysis.signatures(before, after, signal);
   return signatures.some((s) => {
-    const p = s.parameters[Math.min(args.count, s.parameters.length - 1)];
+    const p = s.parameters[Math.min(s.activeParameter ?? 0, s.parameters.length - 1)];
     return p !== undefined && (p.type === '' || OPEN_STRING.test(p.type));
   });
 }
@@ -43,12 +36,13 @@ export const stringLiteralMonitor: WordMonitor = {
     return { anchor: s.quoteAt + 1, prefix: s.content, required: true, key: s.quote };
   },
   startsWord: () => true,
-  async ask(analysis, { before, after, slot, language }, signal) {
+  async ask(analysis, { before, after, slot }, signal) {
     const quote = slot.key!;
-    const items = await analysis.completions(before, quote + restOfDocument(after), signal);
+    const rest = quote + restOfDocument(after);
+    const items = await analysis.completions(before, rest, signal);
     const literals = items.filter((i) => LITERAL_KINDS.has(i.kind)).map((i) => i.name.replace(/^(['"])(.*)\1$/s, '$2'));
     if (literals.length === 0 || literals.some((l) => l.includes(quote) || l.includes('\\'))) return undefined;
-    if (await openParameter(analysis, before, restOfDocument(after), language, signal)) return undefined;
+    if (await openParameter(analysis, before, rest, signal)) return undefined;
     return [...new Set(literals)].map((l) => l + quote);
   },
   chosen: (rest) => /^[^'"\n]*/.exec(rest)![0],
