@@ -127,7 +127,7 @@ export function writeReport(dir: string, records: readonly EvalRecord[], title =
             `<div class="gen"><b>${escape(r.config)}#${r.sample}</b> <span class="${r.compiles ? 'ok' : 'bad'}">CR ${r.compiles ? '✓' : '✗'}</span> <span class="${r.nim ? 'ok' : 'bad'}">NIM ${r.nim ? '✓' : '✗'}</span> ISM ${(100 * r.ism).toFixed(0)}% PM ${(100 * r.pm).toFixed(0)}% · ${r.latencyMs} ms${r.degradedTriggers ? ` · ${r.degradedTriggers} degraded` : ''}<pre>${escape(r.generation)}</pre>${r.newErrors.length ? `<div class="err">${r.newErrors.map(escape).join('<br>')}</div>` : ''}</div>`,
         )
         .join('');
-      return `<details><summary>${escape(site)} — <code>.${escape(first.member)}</code></summary><h4>prompt (end)</h4><pre>${escape(first.promptTail)}</pre><h4>target</h4><pre>${escape(first.target)}</pre>${gens}</details>`;
+      return `<details><summary>${escape(site)} — <code>${escape(!first.kind || first.kind === 'deref' ? `.${first.member}` : `${first.kind}: ${first.member}`)}</code></summary><h4>prompt (end)</h4><pre>${escape(first.promptTail)}</pre><h4>target</h4><pre>${escape(first.target)}</pre>${gens}</details>`;
     })
     .join('\n');
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>${escape(title)}</title><style>

@@ -143,10 +143,10 @@ export async function prepareCompletion(ctx: ServiceContext, body: CompletionBod
     const documents = results.filter((r): r is DocumentCompletionResult => 'monitor' in r);
     if (documents.length === 0) return undefined;
     const triggers = documents.flatMap((r, index) =>
-      r.monitor.triggers.map((t) => ({ index, monitor: t.monitor, offset: t.offset, allowed: t.allowed, chosen: t.chosen, latency_ms: t.latencyMs, degraded: t.degraded, ...(t.reason ? { reason: t.reason } : {}) })),
+      r.monitor.triggers.map((t) => ({ index, monitor: t.monitor, offset: t.offset, allowed: t.allowed, chosen: t.chosen, latency_ms: t.latencyMs, degraded: t.degraded, ...(t.reason ? { reason: t.reason } : {}), ...(t.vetoes ? { vetoes: t.vetoes } : {}) })),
     );
     const first = documents[0]!.monitor;
-    return { enabled: first.enabled, ready: first.ready, warmup_ms: first.warmupMs, degraded: triggers.some((t) => t.degraded), triggers };
+    return { enabled: first.enabled, kinds: first.kinds, ready: first.ready, warmup_ms: first.warmupMs, degraded: triggers.some((t) => t.degraded), triggers };
   };
   const usageOf = (results: readonly CompletionResult[]) => {
     const prompt = results.reduce((s, r, i) => s + (i % n === 0 ? r.prompt.tokens : 0), 0);

@@ -81,5 +81,11 @@ describe('lsp-codegen plan', () => {
     const missing = await runCli(['plan', '--problems', join(tmp, 'none.jsonl')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/cannot read problems file/);
+    const alone = await runCli(['plan', '--problems', `${problems}/typescript.jsonl`, '--monitors', 'deref']);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/--monitors needs --workspace/);
+    const unknown = await runCli(['plan', '--problems', `${problems}/typescript.jsonl`, '--workspace', tmp, '--monitors', 'every']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--monitors: unknown monitor 'every'/);
   });
 });

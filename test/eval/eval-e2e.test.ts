@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { packageRoot } from '../../src/engine/package-root.js';
-import { buildDataset, type DatasetSite } from '../../src/eval/dataset.js';
+import { buildDataset, loadDataset, type DatasetSite } from '../../src/eval/dataset.js';
 import { writeReport } from '../../src/eval/report.js';
 import { parseConfigs, readRecords, runEvaluation } from '../../src/eval/run.js';
 import { ServerPool } from '../../src/lsp/pool.js';
+import { runCli } from '../helpers/cli.js';
 import { PY_PROJECT, TS_PROJECT } from '../helpers/fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'lsp-codegen-eval-'));
@@ -48,6 +49,25 @@ describe('eval build (real language servers)', () => {
     expect(service).not.toContain('customers');
     expect(service).toContain('get');
   });
+
+  it('--kinds builds the sites of other monitors: each where its monitor fires and the server agrees with the code', async () => {
+    const file = join(tmp, 'kinds.jsonl');
+    const r = await runCli(['eval', 'build', '--repo', TS_PROJECT, '--out', file, '--kinds', 'keys,literals,new', '--max-sites', '6']);
+    expect(r.code, r.stderr).toBe(0);
+    const sites = loadDataset(file);
+    expect(sites.filter((s) => s.kind === 'keys')).toHaveLength(6);
+    expect(sites.filter((s) => s.kind === 'literals')).toHaveLength(6);
+    expect(sites.filter((s) => s.kind === 'new')).toHaveLength(6);
+    for (const s of sites) {
+      expect(s.prompt + s.target + s.after).toBe(readFileSync(join(s.repo, s.file), 'utf8'));
+      expect(s.target.startsWith(s.expected)).toBe(true);
+      if (s.kind === 'new') expect(s.prompt).toMatch(/new $/);
+      if (s.kind === 'literals') expect(s.prompt).toMatch(/['"]$/);
+    }
+    const bad = await runCli(['eval', 'build', '--repo', TS_PROJECT, '--out', file, '--kinds', 'keyz']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--kinds: unknown monitor 'keyz'/);
+  }, 300_000);
 
   it('reports and skips files that already have type errors', async () => {
     const repo = join(tmp, 'broken-repo');
@@ -93,9 +113,10 @@ describe('eval run and report (real model)', () => {
   it('scores every configuration, resumes after an interruption, and writes the reports', async () => {
     const sites = [...tsSites.slice(0, 3), ...pySites.slice(0, 2)];
     const out = join(tmp, 'run');
-    const configs = parseConfigs('greedy,greedy+mgd,sample+mgd');
+    const configs = parseConfigs('greedy,greedy+mgd,greedy+mgd-all,sample+mgd');
+    expect(configs.map((c) => c.monitors.length)).toEqual([0, 1, 7, 1]);
     const first = await runEvaluation(engine, pool, sites, out, { configs, samples: 2, maxTokens: 48, budgetMs: 3000 });
-    expect(first).toHaveLength(sites.length * (1 + 1 + 2));
+    expect(first).toHaveLength(sites.length * (1 + 1 + 1 + 2));
     for (const r of first) {
       expect(r.nim === 0 || r.nim === 1).toBe(true);
       expect(r.ism).toBeGreaterThanOrEqual(0);
@@ -104,7 +125,7 @@ describe('eval run and report (real model)', () => {
     }
     // With the monitor, the member written after the dot is always one the server allows, so no
     // "does not exist" error appears in the spliced file.
-    for (const r of first.filter((x) => x.config.endsWith('+mgd'))) {
+    for (const r of first.filter((x) => x.config.includes('+mgd'))) {
       expect(r.newErrors.some((e) => /^TS(2339|2551) /.test(e) || /Cannot access attribute/.test(e))).toBe(false);
     }
     // Interrupted: keep two records and half a line; the rerun does exactly the missing ones.
@@ -120,6 +141,7 @@ describe('eval run and report (real model)', () => {
     expect(summaries.map((s) => [s.config, s.sites, s.n])).toEqual([
       ['greedy', 5, 1],
       ['greedy+mgd', 5, 1],
+      ['greedy+mgd-all', 5, 1],
       ['sample+mgd', 5, 2],
     ]);
     expect(markdown).toMatch(/\| configuration \| sites \| n \| CR@1 \| NIM@1 \| ISM@1 \| PM@1 \|/);

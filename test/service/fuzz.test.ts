@@ -47,7 +47,7 @@ const WRONG: Record<string, unknown[]> = {
   file: [1, '', '/etc/passwd', '../../../../etc/passwd', 'src/link.ts', 'out/secret.ts', 'src/missing.ts', 'src', 'notes.txt\u0000.ts', join(scratch, 'secret.ts')],
   position: [1, 'x', [], {}, { line: 0 }, { line: -1, character: 0 }, { line: 0, character: -1 }, { line: 1.5, character: 0 }, { line: 1e308, character: 0 }, { line: 99999, character: 0 }, { line: 1, character: 9999 }, { line: 0, character: 0, extra: 1 }],
   text: [1, true, [], {}],
-  monitors: ['yes', 1, null],
+  monitors: ['yes', 1, null, ['calls'], ['deref', 'deref'], [1], 'all'],
   stop_mode: ['lines', 1, null, ''],
 };
 

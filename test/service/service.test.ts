@@ -90,6 +90,14 @@ describe('lsp-codegen service (real model, real language servers, HTTP on loopba
     const free = await post(`${s.url}/v1/completions`, { ...SITE, max_tokens: 24, monitors: false });
     expect(free.status).toBe(200);
     expect(free.json.monitor).toMatchObject({ enabled: false, triggers: [] });
+
+    // A chosen set of monitors: `customer.address(` is vetoed by `call`, allowed with `deref` alone.
+    const derefOnly = await post(`${s.url}/v1/completions`, { ...SITE, max_tokens: 16, monitors: ['deref'] });
+    expect(derefOnly.status).toBe(200);
+    expect(derefOnly.json.monitor.triggers.map((t: { monitor: string }) => t.monitor)).toEqual(['deref']);
+    const withCall = await post(`${s.url}/v1/completions`, { ...SITE, max_tokens: 16, monitors: ['deref', 'call'] });
+    expect(withCall.status).toBe(200);
+    expect(withCall.json.monitor.triggers.map((t: { monitor: string }) => t.monitor)).toContain('call');
   });
 
   it('8 concurrent requests — different files, and one file with different unsaved buffers — each get the answer for their own text', async () => {
