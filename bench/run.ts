@@ -4,6 +4,7 @@ import { benchJudge } from './judge.js';
 import { benchLsp } from './lsp.js';
 import { benchMasks, benchMgd } from './mgd.js';
 import { benchModel } from './model.js';
+import { benchMonitors } from './monitors.js';
 import { benchPlanning } from './planning.js';
 import { benchService } from './service.js';
 import type { BenchRow } from './stats.js';
@@ -21,6 +22,7 @@ const PARTS: Record<string, (engine: Engine) => Promise<[string, BenchRow[]][]>>
     ['Monitor masks (vocabulary trie vs a naive scan of the vocabulary)', await benchMasks(e)],
     ['Monitor-guided decoding on the fixture sites (same model, same run)', await benchMgd(e)],
   ],
+  monitors: async (e) => [['Every monitor on the fixture sites of every kind (all monitors vs none, same run)', await benchMonitors(e)]],
   planning: async (e) => [['Planning on the fixture problems (same program budget, same run)', await benchPlanning(e)]],
   lsp: async () => [['Language servers (member query on the fixture projects)', await benchLsp()]],
   judge: async () => [['Judging test runs (the 40 reference programs, same run)', await benchJudge()]],

@@ -90,6 +90,8 @@ const REASONS: Readonly<Record<string, string>> = {
   timeout: 'the language server answered too late',
   empty: 'the language server offered nothing there',
   'no-legal-continuation': 'what was already typed has no legal continuation',
+  busy: 'the language server was still busy with an earlier question',
+  slow: 'the language server had been too slow on that question before',
 };
 
 /** One line saying that (and why) monitoring fell short, or undefined when every trigger was constrained. */

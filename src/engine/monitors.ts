@@ -1,18 +1,18 @@
-import { CompletionItemKind } from 'vscode-languageserver-protocol';
 import { languageOf, type Language } from '../lang/language.js';
-import { memberName } from '../lsp/members.js';
+import { kindName, memberName } from '../lsp/members.js';
+import type { LanguageServer } from '../lsp/language-server.js';
 import type { ServerPool } from '../lsp/pool.js';
 import { signaturesOf } from '../lsp/signatures.js';
 import { MonitorSet } from '../monitor/monitor-set.js';
 import { monitorsOf } from '../monitor/monitors.js';
-import { AnalysisUnavailable, MONITOR_KINDS, type Analysis, type AnalysisItem, type MonitorDocument, type MonitorKind } from '../monitor/types.js';
+import { AnalysisUnavailable, MONITOR_KINDS, type Analysis, type MonitorDocument, type MonitorKind } from '../monitor/types.js';
 import { monitorVocab, type MonitorTokenizer } from '../monitor/vocab.js';
 
-const KIND_NAMES = new Map<number, string>(
-  Object.entries(CompletionItemKind)
-    .filter(([, v]) => typeof v === 'number')
-    .map(([k, v]) => [v as number, k.toLowerCase()]),
-);
+
+/** The callee of a call whose `(` ends the text. */
+const CALLEE = /([\p{L}_$][\p{L}\p{N}_$.]*)\s*\($/u;
+/** Per server: callees whose signature help ran past a monitor's budget. */
+const slowCallees = new WeakMap<LanguageServer, Set<string>>();
 
 /**
  * The language servers of `pool` as the monitors' analysis for one file. A server that is not ready (starting,
@@ -20,10 +20,25 @@ const KIND_NAMES = new Map<number, string>(
  * the server keeps loading in the background, never restarted for being slow.
  */
 export function lspAnalysis(pool: ServerPool, workspace: string, file: string): Analysis {
+  // One analysis per file and pool: what monitors keep per analysis (import listings) outlives one completion.
+  let byFile = analyses.get(pool);
+  if (!byFile) analyses.set(pool, (byFile = new Map()));
+  const key = `${workspace}\u0000${file}`;
+  let analysis = byFile.get(key);
+  if (!analysis) byFile.set(key, (analysis = createAnalysis(pool, workspace, file)));
+  return analysis;
+}
+
+const analyses = new WeakMap<ServerPool, Map<string, Analysis>>();
+
+function createAnalysis(pool: ServerPool, workspace: string, file: string): Analysis {
   const language = languageOf(file);
   const server = () => {
     const s = pool.serverForFile(workspace, file);
     if (!s.ready) throw new AnalysisUnavailable('not-ready', `${s.spec.name} is not ready (loading its project)`);
+    // A question that ran out of time was cancelled, but a server may go on computing it (pyright does, for
+    // a few seconds on `open(`'s overloads); what is asked meanwhile would only queue behind it.
+    if (s.busy) throw new AnalysisUnavailable('busy', `${s.spec.name} is still computing an answer that came too late`);
     return s;
   };
   const whenNotReady = (before: string, after: string) => {
@@ -37,24 +52,26 @@ export function lspAnalysis(pool: ServerPool, workspace: string, file: string): 
       const answer = await pool.members(workspace, { file, text: before + after, offset: before.length, signal });
       return answer.members.map((m) => m.name);
     },
-    async completions(before, after, signal, details) {
+    async completions(before, after, signal) {
       whenNotReady(before, after);
-      const s = server();
-      const answer = await s.completion(file, before + after, before.length, undefined, { signal });
-      const items: AnalysisItem[] = [];
-      for (const item of answer.items) {
-        const entry: AnalysisItem = { name: memberName(item), kind: (item.kind !== undefined && KIND_NAMES.get(item.kind)) || 'unknown' };
-        if (details?.(entry)) {
-          const resolved = item.detail ? item : await s.resolve(item, { signal });
-          items.push(resolved.detail ? { ...entry, detail: resolved.detail } : entry);
-        } else items.push(entry);
-      }
-      return items;
+      const answer = await server().completion(file, before + after, before.length, undefined, { signal });
+      return answer.items.map((item) => ({ name: memberName(item), kind: kindName(item) }));
     },
     async signatures(before, after, signal) {
       whenNotReady(before, after);
-      const help = await server().signatureHelp(file, before + after, before.length, { signal });
-      return signaturesOf(help, language ?? 'typescript');
+      const s = server();
+      // A callee whose signatures took longer than the budget once (pyright needs seconds for the overloads
+      // of builtins such as `open` and `max`) is not asked again: the question would only make it busy again.
+      const callee = CALLEE.exec(before.slice(-200))?.[1];
+      const slow = slowCallees.get(s) ?? new Set<string>();
+      slowCallees.set(s, slow);
+      if (callee && slow.has(callee)) throw new AnalysisUnavailable('slow', `${s.spec.name} took too long for the signatures of ${callee}( before`);
+      try {
+        return signaturesOf(await s.signatureHelp(file, before + after, before.length, { signal }), language ?? 'typescript');
+      } catch (e) {
+        if (callee && signal?.aborted) slow.add(callee);
+        throw e;
+      }
     },
     async typeAt(before, after, signal) {
       whenNotReady(before, after);

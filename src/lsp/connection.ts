@@ -53,7 +53,7 @@ const CLIENT_CAPABILITIES: ClientCapabilities = {
     hover: { dynamicRegistration: false, contentFormat: ['plaintext', 'markdown'] },
     signatureHelp: {
       dynamicRegistration: false,
-      signatureInformation: { documentationFormat: ['plaintext'], parameterInformation: { labelOffsetSupport: true }, activeParameterSupport: true },
+      signatureInformation: { parameterInformation: { labelOffsetSupport: true }, activeParameterSupport: true },
       contextSupport: true,
     },
     publishDiagnostics: { relatedInformation: false },
@@ -88,6 +88,8 @@ export interface RequestLimits {
  * Node.js process alive.
  */
 export class LspConnection {
+  /** Requests cancelled after they were sent whose answer has not come yet. */
+  private abandoned = 0;
   private exitReason: string | undefined;
   private killed = false;
   private stderrTail = '';
@@ -269,7 +271,14 @@ export class LspConnection {
         this.lastActivity = Date.now();
         return result;
       } catch (e) {
-        if (e instanceof LspError && e.code === 'cancelled' && sent && limits.hangMs !== undefined) this.watchCancelled(sent, limits.hangMs);
+        if (e instanceof LspError && e.code === 'cancelled' && sent) {
+          // The server may go on computing the answer (not every server stops at $/cancelRequest): until it
+          // answers, anything asked next waits behind it.
+          this.abandoned++;
+          const settled = () => this.abandoned--;
+          sent.then(settled, settled);
+          if (limits.hangMs !== undefined) this.watchCancelled(sent, limits.hangMs);
+        }
         if (e instanceof LspError) throw e;
         // An error answer is the server's; anything else is the connection going away (the process's exit event
         // may not have arrived yet).
@@ -283,6 +292,11 @@ export class LspConnection {
         cancel.dispose();
       }
     });
+  }
+
+  /** Whether the server still works on a request we cancelled (it has not answered it yet). */
+  get busy(): boolean {
+    return this.abandoned > 0;
   }
 
   /** Runs `fn` with the caller's process held alive (the process and its pipes referenced) until it settles. */

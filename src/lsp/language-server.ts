@@ -106,6 +106,14 @@ export class LanguageServer {
     return this.readyFlag && !!this.current?.alive;
   }
 
+  /**
+   * Whether the running server is still computing an answer we cancelled: a question asked now would wait
+   * behind it (callers with a short budget should not ask).
+   */
+  get busy(): boolean {
+    return !!this.current?.alive && this.current.busy;
+  }
+
   /** Starts the server now instead of on first use. */
   async start(): Promise<void> {
     await this.connection();

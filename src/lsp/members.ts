@@ -45,6 +45,11 @@ const KIND_NAMES = new Map<number, string>(
     .map(([k, v]) => [v as number, k.toLowerCase()]),
 );
 
+/** An item's LSP completion kind in lower case (`method`, `property`, `class`, …; `unknown` when absent). */
+export function kindName(item: CompletionItem): string {
+  return (item.kind !== undefined && KIND_NAMES.get(item.kind)) || 'unknown';
+}
+
 /** Completion kinds that are never members: plain words, keywords, snippets, files and colours. */
 const NOT_MEMBERS = new Set<number>([
   CompletionItemKind.Text,
@@ -90,7 +95,7 @@ export function normalizeMembers(
       if (NAME_MANGLED.test(name) && receiver !== 'self' && receiver !== 'cls') continue;
     }
     seen.add(name);
-    out.push({ item, member: { name, kind: (item.kind !== undefined && KIND_NAMES.get(item.kind)) || 'unknown' } });
+    out.push({ item, member: { name, kind: kindName(item) } });
   }
   return out;
 }

@@ -59,6 +59,9 @@ export class CausalLM implements PrefixModel<KvCache> {
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
         logSeverityLevel: 3,
+        // Idle worker threads sleep instead of spinning: between steps the engine waits for language servers
+        // (and the service for requests), and spinning threads would take both cores from them.
+        extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
       });
     } catch (e) {
       throw new ModelError('bad-onnx', `cannot load ONNX graph ${onnxPath}: ${firstLine((e as Error).message)}`);

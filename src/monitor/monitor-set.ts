@@ -155,6 +155,8 @@ export class MonitorSet implements LogitsProcessor {
         trigger.vetoes++;
         return true;
       }
+      // The prompt's own text (rewritten after token healing) is given, not judged.
+      if (upTo.length < this.document.before.length) continue;
       for (const m of this.chars) {
         if (!m.chars.includes(ch)) continue;
         const check = m.check(scan, ch, piece.slice(j + 1));

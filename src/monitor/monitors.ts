@@ -4,17 +4,17 @@ import { importMonitor } from './kinds/imports.js';
 import { objectKeyMonitor } from './kinds/keys.js';
 import { keywordArgumentMonitor } from './kinds/kwargs.js';
 import { stringLiteralMonitor } from './kinds/literals.js';
-import { newMonitor } from './kinds/new.js';
+import { constructibleMonitor, newMonitor } from './kinds/new.js';
 import type { Monitor } from './monitor.js';
 import { MONITOR_KINDS, type MonitorKind } from './types.js';
 
-/** The monitors of each kind (call shape is two: the callable check at `(` and the argument count). */
+/** The monitors of each kind (call shape is two: the callable check at `(` and the argument count; `new` is two: the name and its `(`). */
 const BY_KIND: Record<MonitorKind, readonly Monitor[]> = {
   deref: [dereferenceMonitor],
   call: [callableMonitor, argumentCountMonitor],
   keys: [objectKeyMonitor],
   literals: [stringLiteralMonitor],
-  new: [newMonitor],
+  new: [newMonitor, constructibleMonitor],
   imports: [importMonitor],
   kwargs: [keywordArgumentMonitor],
 };

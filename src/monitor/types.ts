@@ -16,8 +16,6 @@ export interface AnalysisItem {
   readonly name: string;
   /** Lower-case LSP completion kind: class, interface, variable, property, file, folder, module, constant, … */
   readonly kind: string;
-  /** Type or declaration, when resolved (`details`). */
-  readonly detail?: string;
 }
 
 /** One parameter of a signature, as the monitors need it. */
@@ -48,8 +46,8 @@ export interface SignatureInfo {
  * waiting. An answer of [] / undefined means the analysis has nothing to say there.
  */
 export interface Analysis extends MemberOracle {
-  /** Completions at the cursor (invoked, no trigger character); `details` resolves the items it selects. */
-  completions(before: string, after: string, signal?: AbortSignal, details?: (item: AnalysisItem) => boolean): Promise<readonly AnalysisItem[]>;
+  /** Completions at the cursor (invoked, no trigger character). */
+  completions(before: string, after: string, signal?: AbortSignal): Promise<readonly AnalysisItem[]>;
   /** Signatures of the call the cursor is in (right after its `(`, or inside its arguments). */
   signatures(before: string, after: string, signal?: AbortSignal): Promise<readonly SignatureInfo[]>;
   /** The type of the expression that ends at the cursor (hover text), or undefined. */

@@ -47,15 +47,33 @@ export function importedNames(before: string): string[] {
     .filter((name) => /^[\p{L}_$][\p{L}\p{N}_$]*$/u.test(name));
 }
 
+/** How long folder listings and export lists are reused across questions (other files may change meanwhile). */
+const REUSE_MS = 20_000;
+
+/** Per analysis (one file of one workspace): folder listings and module exports by specifier path, with when they were asked. */
+const known = new WeakMap<Analysis, Map<string, { readonly at: number; readonly answer: Promise<readonly AnalysisItem[]> }>>();
+
+/** `ask()`'s answer for `key`, reused for `REUSE_MS` per analysis; a failed question is not kept. */
+function reuse(analysis: Analysis, key: string, ask: () => Promise<readonly AnalysisItem[]>): Promise<readonly AnalysisItem[]> {
+  let answers = known.get(analysis);
+  if (!answers) known.set(analysis, (answers = new Map()));
+  const now = Date.now();
+  const hit = answers.get(key);
+  if (hit && now - hit.at < REUSE_MS) return hit.answer;
+  const answer = ask();
+  answers.set(key, { at: now, answer });
+  answer.catch(() => answers.delete(key));
+  return answer;
+}
+
 /**
  * The modules below a TS import statement's specifier, as the server lists them, with the question of which
  * export given names. `before` ends inside the specifier string (`… from './models/`); paths are specifier
- * texts. Answers are kept for the one question they serve.
+ * texts. Listings and export lists are reused across questions for a while (`REUSE_MS`).
  */
 class SpecifierSearch {
   private readonly head: string;
   private readonly statement: string;
-  private readonly listings = new Map<string, Promise<readonly AnalysisItem[]>>();
   private readonly found = new Map<string, Promise<boolean>>();
 
   constructor(
@@ -73,17 +91,14 @@ class SpecifierSearch {
 
   /** What the server lists in the folder `path` (a specifier ending in `/`, or '' for the first segment). */
   list(path: string): Promise<readonly AnalysisItem[]> {
-    let listing = this.listings.get(path);
-    if (!listing) {
-      listing = this.analysis.completions(this.head + path, this.quote + this.rest, this.signal);
-      this.listings.set(path, listing);
-    }
-    return listing;
+    return reuse(this.analysis, `list\u0000${path}`, () => this.analysis.completions(this.head + path, this.quote + this.rest, this.signal));
   }
 
   /** Whether the module `path` exports every name (asked inside `import {  } from 'path'`). */
   private async exportsAll(path: string): Promise<boolean> {
-    const exported = await this.analysis.completions(`${this.statement}{ `, ` } from ${this.quote}${path}${this.quote}${this.rest}`, this.signal);
+    const exported = await reuse(this.analysis, `exports\u0000${path}`, () =>
+      this.analysis.completions(`${this.statement}{ `, ` } from ${this.quote}${path}${this.quote}${this.rest}`, this.signal),
+    );
     const have = new Set(exported.map((i) => i.name));
     return this.names.every((n) => have.has(n));
   }
