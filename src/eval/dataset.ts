@@ -202,12 +202,11 @@ export async function buildDataset(repoDir: string, pool: ServerPool, options: B
   for (const c of unique) {
     if (options.maxSites !== undefined && (kept.get(c.kind) ?? 0) >= options.maxSites) continue;
     let site = c;
-    if (c.kind !== 'deref') {
-      if (!(await monitorApplies(c, lspAnalysis(pool, repo, join(repo, c.file))))) {
-        inapplicable++;
-        continue;
-      }
-    } else {
+    if (!(await monitorApplies(c, lspAnalysis(pool, repo, join(repo, c.file))))) {
+      inapplicable++;
+      continue;
+    }
+    if (c.kind === 'deref') {
       const file = join(repo, c.file);
       const text = c.prompt + c.target + c.after;
       const targets = await server.definition(file, text, c.cursor).catch(() => [] as string[]);
@@ -222,14 +221,14 @@ export async function buildDataset(repoDir: string, pool: ServerPool, options: B
   }
   sites.sort((a, b) => a.file.localeCompare(b.file) || a.cursor - b.cursor || a.kind.localeCompare(b.kind));
   const perKind = kinds.map((k) => `${kept.get(k) ?? 0} ${k}`).join(', ');
-  log(`${methods} methods, ${unique.length} candidate sites (${local} local dereferences, ${inapplicable} where the server gives the monitor nothing to judge), kept ${perKind}`);
+  log(`${methods} methods, ${unique.length} candidate sites (${local} local dereferences, ${inapplicable} where the server's answer does not admit the code's own text), kept ${perKind}`);
   return { sites, files: clean.length + skippedFiles.length, skippedFiles, methods, candidates: unique.length, local };
 }
 
 /**
- * Whether the monitor of a (non-dereference) candidate judges its place on the real code: the server gives
- * it a set of words that contains what the code writes (keys, literals, classes, modules), or signatures for
- * the call (with a parameter of that name, for a keyword argument).
+ * Whether the monitor of a candidate judges its place on the real code: the server gives it a set of words
+ * that contains what the code writes (members, keys, literals, classes, modules), or signatures for the call
+ * (with a parameter of that name, for a keyword argument).
  */
 async function monitorApplies(site: DatasetSite, analysis: Analysis): Promise<boolean> {
   const doc = siteDocument(site);

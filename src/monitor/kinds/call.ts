@@ -33,11 +33,11 @@ export const callableMonitor: CharMonitor<boolean> = {
     return { anchor: scan.text.length, legal: (callable) => callable };
   },
   async ask(analysis, { before, after }, signal) {
-    // Both questions over the same document (`obj.name()` + the rest): one synchronization for the trigger.
-    const rest = `)${restOfDocument(after)}`;
-    const signatures = await analysis.signatures(`${before}(`, rest, signal);
+    const signatures = await analysis.signatures(`${before}(`, `)${restOfDocument(after)}`, signal);
     if (signatures.length > 0) return true;
-    const type = await analysis.typeAt(before, `(${rest}`, signal);
+    // The member's declared type, asked without the paren: inside a call expression tsgo shows the type the
+    // call gives it (`() => any`), not the property's own.
+    const type = await analysis.typeAt(before, restOfDocument(after), signal);
     if (type === undefined || type.trim() === '') return undefined;
     return MAYBE_CALLABLE.test(type);
   },
