@@ -229,6 +229,7 @@ async function evaluate(engine: Engine, pool: ServerPool, sites: readonly Datase
       text: site.prompt + site.after,
       offset: site.prompt.length,
       maxTokens: options.maxTokens ?? 128,
+      fim: false, // left to right from the prompt, at every kind of site (the text after the method is not the cursor's suffix)
       monitor: config.monitors.length > 0,
       monitors: config.monitors,
       budgetMs: options.budgetMs,

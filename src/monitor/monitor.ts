@@ -1,4 +1,5 @@
 import type { Language } from '../lang/language.js';
+import { classify, Kind } from '../lang/lexical.js';
 import type { Analysis, MonitorKind } from './types.js';
 
 /**
@@ -124,4 +125,19 @@ export function fitsWords(words: readonly string[], written: string): boolean {
  */
 export function restOfDocument(after: string): string {
   return after === '' || /^[ \t]*\r?\n/.test(after) ? after : `\n${after}`;
+}
+
+/**
+ * Whether a character written at the end of the scanned text is code (a bracket, comma or `=` is syntax
+ * there, not part of a string or comment). The scan may carry the class of that next character (`kinds` one
+ * longer than `text`, as `MonitorSet` gives it).
+ */
+export function nextIsCode({ text, kinds, language }: Scan, ch: string): boolean {
+  if (kinds.length > text.length) return kinds[text.length] === Kind.Code;
+  return classify(language, text + ch)[text.length] === Kind.Code;
+}
+
+/** A character monitor that judges its characters only where they are code. */
+export function inCode<A>(monitor: CharMonitor<A>): CharMonitor<A> {
+  return { ...monitor, check: (scan, ch, rest) => (nextIsCode(scan, ch) ? monitor.check(scan, ch, rest) : undefined) };
 }

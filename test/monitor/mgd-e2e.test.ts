@@ -5,9 +5,9 @@ import { Engine } from '../../src/engine/engine.js';
 import { packageRoot } from '../../src/engine/package-root.js';
 import { loadDataset, type DatasetSite } from '../../src/eval/dataset.js';
 import { firstIdentifier, siteDocument } from '../../src/eval/sites.js';
-import { TsProject } from '../../src/eval/ts-project.js';
-import { isMissingMember, typecheckPythonVariants, type CheckDiagnostic } from '../../src/eval/typecheck.js';
+import { isMissingMember, type CheckDiagnostic } from '../../src/eval/typecheck.js';
 import { ServerPool } from '../../src/lsp/pool.js';
+import { checkFixtureVariants } from '../helpers/check-variants.js';
 
 const FIXTURES = join(packageRoot(), 'fixtures');
 // The fixture dereference sites, made by the evaluation's site builder (scripts/make-sites.mjs).
@@ -39,18 +39,16 @@ beforeAll(async () => {
     const insert = (c: string) => doc.text.slice(0, doc.offset) + c + doc.text.slice(doc.offset);
     outcomes.push({ site, legal, withMonitor, without, text: { withMonitor: insert(withMonitor.completion), without: insert(without.completion) } });
   }
-  const ts = await TsProject.open(join(FIXTURES, 'ts-project'));
-  const python = [];
-  for (const o of outcomes) {
+  const variants = outcomes.flatMap((o) => {
     const doc = siteDocument(o.site);
-    for (const [which, text] of [['mgd', o.text.withMonitor], ['free', o.text.without]] as const) {
-      const variant = { id: `${o.site.id}#${which}`, workspace: doc.workspace, file: doc.file, text };
-      if (o.site.language === 'python') python.push(variant);
-      else diagnostics.push(...(await ts.errors(doc.file, text)).map((e) => ({ ...e, variant: variant.id, file: o.site.file })));
-    }
-  }
-  await ts.dispose();
-  diagnostics.push(...(await typecheckPythonVariants(python)));
+    return (
+      [
+        ['mgd', o.text.withMonitor],
+        ['free', o.text.without],
+      ] as const
+    ).map(([which, text]) => ({ id: `${o.site.id}#${which}`, workspace: doc.workspace, file: doc.file, text, language: o.site.language, relative: o.site.file }));
+  });
+  diagnostics.push(...(await checkFixtureVariants(variants)));
 }, 900_000);
 
 afterAll(async () => {

@@ -5,10 +5,9 @@ import { Engine } from '../../src/engine/engine.js';
 import { packageRoot } from '../../src/engine/package-root.js';
 import { loadDataset, type DatasetSite } from '../../src/eval/dataset.js';
 import { siteDocument } from '../../src/eval/sites.js';
-import { TsProject } from '../../src/eval/ts-project.js';
-import { errorKind, typecheckPythonVariants, type CheckDiagnostic } from '../../src/eval/typecheck.js';
+import { errorKind, type CheckDiagnostic } from '../../src/eval/typecheck.js';
 import { ServerPool } from '../../src/lsp/pool.js';
-import type { MonitorKind } from '../../src/monitor/types.js';
+import { checkFixtureVariants } from '../helpers/check-variants.js';
 
 // Every monitor kind but the dereference (mgd-e2e covers it with its own checks), on the fixture sites the
 // evaluation's builder made: the first 15 of each kind and language, free decoding against all monitors.
@@ -46,19 +45,18 @@ beforeAll(async () => {
     const monitored = await completeInDocument(engine, pool, { ...base });
     outcomes.push({ site, free, monitored });
   }
-  const ts = await TsProject.open(join(FIXTURES, 'ts-project'));
-  const python = [];
-  for (const o of outcomes) {
+  const variants = outcomes.flatMap((o) => {
     const doc = siteDocument(o.site);
-    for (const which of ['free', 'monitored'] as const) {
-      const text = doc.text.slice(0, doc.offset) + o[which].completion + doc.text.slice(doc.offset);
-      const variant = { id: variantOf(o.site, which), workspace: doc.workspace, file: doc.file, text };
-      if (o.site.language === 'python') python.push(variant);
-      else diagnostics.push(...(await ts.errors(doc.file, text)).map((e) => ({ ...e, variant: variant.id, file: o.site.file })));
-    }
-  }
-  await ts.dispose();
-  diagnostics.push(...(await typecheckPythonVariants(python)));
+    return (['free', 'monitored'] as const).map((which) => ({
+      id: variantOf(o.site, which),
+      workspace: doc.workspace,
+      file: doc.file,
+      text: doc.text.slice(0, doc.offset) + o[which].completion + doc.text.slice(doc.offset),
+      language: o.site.language,
+      relative: o.site.file,
+    }));
+  });
+  diagnostics.push(...(await checkFixtureVariants(variants)));
 }, 1_200_000);
 
 afterAll(async () => {
@@ -162,4 +160,3 @@ describe('every monitor end to end (real model, real servers, fixture sites of t
   });
 });
 
-export type { MonitorKind };

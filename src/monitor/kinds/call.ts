@@ -1,15 +1,10 @@
 import { calleeAt, callArguments, innermostOpen } from '../../lang/brackets.js';
-import { classify, Kind } from '../../lang/lexical.js';
-import { restOfDocument, type CharMonitor, type Scan } from '../monitor.js';
+import { inCode, restOfDocument, type CharMonitor } from '../monitor.js';
 import type { SignatureInfo } from '../types.js';
 
-/**
- * Whether a character written at the end of the scanned text is code (a bracket or comma is syntax there, not
- * part of a string or comment). The scan may carry the class of that next character (`kinds` one longer).
- */
-export function nextIsCode({ text, kinds, language }: Scan, ch: string): boolean {
-  if (kinds.length > text.length) return kinds[text.length] === Kind.Code;
-  return classify(language, text + ch)[text.length] === Kind.Code;
+/** A part of the call-shape monitor (TS/JS and Python), judging its characters where they are code. */
+function callShape<A>(part: Omit<CharMonitor<A>, 'kind' | 'shape' | 'languages'>): CharMonitor<A> {
+  return inCode({ kind: 'call', shape: 'char', languages: ['typescript', 'javascript', 'python'], ...part });
 }
 
 /** A hover type that may be called although the server shows no signature (untyped, a function type). */
@@ -20,14 +15,10 @@ const MAYBE_CALLABLE = /\b(any|Any|Unknown|unknown|Function|Callable)\b|=>|\bdef
  * signature help is asked with the paren written; no signature and a hover type that is plainly not callable
  * (`(property) address: Address`) vetoes the paren. Untyped members (`any`, pyright's `Unknown`) stay free.
  */
-export const callableMonitor: CharMonitor<boolean> = {
-  kind: 'call',
-  shape: 'char',
-  languages: ['typescript', 'javascript', 'python'],
+export const callableMonitor = callShape<boolean>({
   chars: '(',
   question: 'callable',
-  check(scan, ch) {
-    if (!nextIsCode(scan, ch)) return undefined;
+  check(scan) {
     const callee = calleeAt(scan.text, scan.text.length, scan.language);
     if (!callee?.member || callee.name === '') return undefined;
     return { anchor: scan.text.length, legal: (callable) => callable };
@@ -42,7 +33,7 @@ export const callableMonitor: CharMonitor<boolean> = {
     return MAYBE_CALLABLE.test(type);
   },
   size: () => 1,
-};
+});
 
 /** Arguments a signature needs, and how many it can take (Infinity with a rest parameter). */
 export function arity(signature: SignatureInfo): { readonly required: number; readonly max: number } {
@@ -64,14 +55,10 @@ export function arity(signature: SignatureInfo): { readonly required: number; re
  * required arguments are given, and no `,` past the last parameter unless a signature takes more (a rest
  * parameter). One signature-help question per call, shared with the keyword-argument monitor.
  */
-export const argumentCountMonitor: CharMonitor<readonly SignatureInfo[]> = {
-  kind: 'call',
-  shape: 'char',
-  languages: ['typescript', 'javascript', 'python'],
+export const argumentCountMonitor = callShape<readonly SignatureInfo[]>({
   chars: '),',
   question: 'signatures',
   check(scan, ch) {
-    if (!nextIsCode(scan, ch)) return undefined;
     const { text, kinds, language } = scan;
     const open = innermostOpen(text, kinds);
     if (open?.char !== '(' || !calleeAt(text, open.offset, language)) return undefined;
@@ -87,4 +74,4 @@ export const argumentCountMonitor: CharMonitor<readonly SignatureInfo[]> = {
     return signatures.length > 0 ? signatures : undefined;
   },
   size: (sigs) => sigs.length,
-};
+});

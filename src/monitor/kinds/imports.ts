@@ -153,12 +153,12 @@ export const importMonitor: WordMonitor = {
     const items = await search.list(folder);
     if (items.length === 0 && key.includes('first')) return undefined;
     const words = new Set<string>();
-    // A folder is legal if a module at most two folders below it exports the statement's names.
+    // A folder is legal if a module in it or in one of its folders exports the statement's names.
     const candidates: [word: string, path: string][] = items.flatMap((i): [string, string][] =>
       i.kind === 'folder' ? [[`${i.name}/`, `${folder}${i.name}/`]] : i.kind === 'module' ? [[i.name + quote, ''], [`${i.name}/`, '']] : [[i.name + quote, folder + i.name]],
     );
     if (key.includes('relative')) candidates.push(['./', `${folder}./`], ['../', `${folder}../`]);
-    for (const [word, path] of candidates) if (path === '' || (await search.provides(path, 2))) words.add(word);
+    for (const [word, path] of candidates) if (path === '' || (await search.provides(path, 1))) words.add(word);
     return words.size ? [...words] : undefined;
   },
   chosen: (rest) => /^[^'"\n/]*/.exec(rest)![0],

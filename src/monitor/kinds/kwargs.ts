@@ -1,6 +1,5 @@
 import { calleeAt, innermostOpen } from '../../lang/brackets.js';
-import { restOfDocument, type CharMonitor } from '../monitor.js';
-import { nextIsCode } from './call.js';
+import { inCode, restOfDocument, type CharMonitor } from '../monitor.js';
 import type { SignatureInfo } from '../types.js';
 
 /**
@@ -8,15 +7,14 @@ import type { SignatureInfo } from '../types.js';
  * takes `**kwargs`). Judged at the `=`, with the call's signatures (the question the argument-count monitor
  * asks too, so one query serves both).
  */
-export const keywordArgumentMonitor: CharMonitor<readonly SignatureInfo[]> = {
+export const keywordArgumentMonitor: CharMonitor<readonly SignatureInfo[]> = inCode({
   kind: 'kwargs',
   shape: 'char',
   languages: ['python'],
   chars: '=',
   question: 'signatures',
-  check(scan, ch, rest) {
-    const { text, kinds, language } = scan;
-    if (rest.startsWith('=') || !nextIsCode(scan, ch)) return undefined; // `==`
+  check({ text, kinds, language }, _ch, rest) {
+    if (rest.startsWith('=')) return undefined; // `==`
     const m = /([\p{L}_][\p{L}\p{N}_]*)\s*$/u.exec(text);
     if (!m) return undefined;
     const name = m[1]!;
@@ -37,4 +35,4 @@ export const keywordArgumentMonitor: CharMonitor<readonly SignatureInfo[]> = {
     return signatures.length > 0 ? signatures : undefined;
   },
   size: (sigs) => sigs.length,
-};
+});

@@ -1,6 +1,5 @@
 import { Kind } from '../../lang/lexical.js';
-import { isIdentifierChar, restOfDocument, type CharMonitor, type WordMonitor } from '../monitor.js';
-import { nextIsCode } from './call.js';
+import { inCode, isIdentifierChar, restOfDocument, type CharMonitor, type WordMonitor } from '../monitor.js';
 
 const NEW_SLOT = /(?:^|[^\p{L}\p{N}_$.])new\s+([\p{L}_$][\p{L}\p{N}_$]*)?$/u;
 const NEW_CALL = /(?:^|[^\p{L}\p{N}_$.])new\s+[\p{L}_$][\p{L}\p{N}_$.]*\s*(?:<[^()]*>)?\s*$/u;
@@ -38,14 +37,14 @@ export const newMonitor: WordMonitor = {
  * a function or a plain object (`Math`) lacks — unless it is untyped (`any`). Signature help and hover over
  * one document.
  */
-export const constructibleMonitor: CharMonitor<boolean> = {
+export const constructibleMonitor: CharMonitor<boolean> = inCode({
   kind: 'new',
   shape: 'char',
   languages: ['typescript', 'javascript'],
   chars: '(',
   question: 'constructible',
-  check(scan, ch) {
-    if (!nextIsCode(scan, ch) || !NEW_CALL.test(scan.text.slice(-200))) return undefined;
+  check(scan) {
+    if (!NEW_CALL.test(scan.text.slice(-200))) return undefined;
     return { anchor: scan.text.length, legal: (constructible) => constructible };
   },
   async ask(analysis, { before, after }, signal) {
@@ -57,4 +56,4 @@ export const constructibleMonitor: CharMonitor<boolean> = {
     return /\bany\b/.test(type);
   },
   size: () => 1,
-};
+});
