@@ -115,20 +115,6 @@ describe('every monitor end to end (real model, real servers, fixture sites of t
     for (const combo of combos) expect({ combo, n: sites.filter((s) => `${s.language}/${s.kind}` === combo).length }).toEqual({ combo, n: PER_KIND });
   });
 
-  it.runIf(process.env['MONITORS_E2E_DUMP'])('dumps every outcome (MONITORS_E2E_DUMP=file)', async () => {
-    const { writeFileSync } = await import('node:fs');
-    const dump = outcomes.map((o) => ({
-      site: o.site.id,
-      tail: o.site.prompt.slice(-60),
-      expected: o.site.expected,
-      free: o.free.completion,
-      monitored: o.monitored.completion,
-      errors: { free: errorsIn(o, 'free').map((d) => `${d.code} ${d.message}`), monitored: errorsIn(o, 'monitored').map((d) => `${d.code} ${d.message}`) },
-      triggers: o.monitored.monitor.triggers,
-    }));
-    writeFileSync(process.env['MONITORS_E2E_DUMP']!, JSON.stringify(dump, null, 1));
-  });
-
   it('with the monitors, no completion has a compiler error of the kind its monitor guards; free decoding has some', () => {
     const rows = table();
     console.log(
