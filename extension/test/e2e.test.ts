@@ -104,9 +104,18 @@ async function openAt(page: Page, file: string, anchor: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
-async function ghostText(page: Page): Promise<string> {
+async function ghostText(page: Page, name: string): Promise<string> {
   const ghost = page.locator('.ghost-text-decoration, .ghost-text-decoration-preview').first();
-  await ghost.waitFor({ timeout: 120_000 });
+  try {
+    await ghost.waitFor({ timeout: 60_000 });
+  } catch {
+    // Kept for diagnosis, then asked again as a user would (Alt+\ triggers an inline suggestion): once, on a
+    // fresh machine, the first request after activation showed nothing.
+    await page.screenshot({ path: join(ARTIFACTS, `${name}-no-ghost.png`) });
+    console.log(`${name}: no ghost text within 60 s; triggering the inline suggestion again`);
+    await page.keyboard.press('Alt+Backslash');
+    await ghost.waitFor({ timeout: 60_000 });
+  }
   return (await page.locator('.ghost-text-decoration, .ghost-text-decoration-preview').allTextContents()).join('');
 }
 
@@ -147,7 +156,7 @@ describe('the extension in a real VS Code (code-server + headless Chromium)', ()
         await page.locator('.statusbar-item', { hasText: 'LSP Codegen' }).first().waitFor({ timeout: 120_000 });
         await page.keyboard.type('customer.', { delay: 60 });
         const typed = Date.now();
-        const ghost = await ghostText(page);
+        const ghost = await ghostText(page, c.name);
         // Reported, not asserted (speed is the benchmarks' business): the first request also waits for the engine.
         console.log(`${c.name}: ghost text ${Date.now() - typed} ms after the last keystroke: ${JSON.stringify(ghost)}`);
         await page.screenshot({ path: join(ARTIFACTS, `${c.name}-ghost.png`) });
@@ -165,7 +174,7 @@ describe('the extension in a real VS Code (code-server + headless Chromium)', ()
         await page.keyboard.press('Enter');
         await page.keyboard.type('customer.', { delay: 60 });
         const again = Date.now();
-        const warmGhost = await ghostText(page);
+        const warmGhost = await ghostText(page, `${c.name}-warm`);
         console.log(`${c.name}: warm ghost text ${Date.now() - again} ms after the last keystroke (debounce ${100} ms included): ${JSON.stringify(warmGhost)}`);
         await page.keyboard.press('Escape');
         // The member is type-valid there: the language server lists it at that dot.
