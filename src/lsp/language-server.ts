@@ -123,6 +123,9 @@ export class LanguageServer {
     if (this.disposed) throw new LspError('disposed', `${this.spec.name} client was disposed`);
     if (this.starting) return this.starting;
     if (this.current?.alive) return this.current;
+    // The connection closed but its process's exit has not been reported yet: account for it now (the exit is
+    // counted once, and a restart asked for in between does not hide it).
+    if (this.current) this.onExit(this.current);
     const wait = this.nextStartAt - Date.now();
     if (wait > 0) {
       throw new LspError('server-crashing', `${this.spec.name} keeps crashing; next restart in ${wait} ms`);
