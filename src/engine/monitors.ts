@@ -8,7 +8,6 @@ import { monitorsOf } from '../monitor/monitors.js';
 import { AnalysisUnavailable, MONITOR_KINDS, type Analysis, type MonitorDocument, type MonitorKind } from '../monitor/types.js';
 import { monitorVocab, type MonitorTokenizer } from '../monitor/vocab.js';
 
-
 /** The callee of a call whose `(` ends the text. */
 const CALLEE = /([\p{L}_$][\p{L}\p{N}_$.]*)\s*\($/u;
 /** Per server: callees whose signature help ran past a monitor's budget. */
@@ -33,38 +32,37 @@ const analyses = new WeakMap<ServerPool, Map<string, Analysis>>();
 
 function createAnalysis(pool: ServerPool, workspace: string, file: string): Analysis {
   const language = languageOf(file);
-  const server = () => {
+  /**
+   * The file's server, if it can be asked now. One that is not ready is left loading with this document open
+   * (`not-ready`); one still computing a question it was cancelled on would only queue the next behind it
+   * (pyright goes on for seconds with `open(`'s overloads): `busy`.
+   */
+  const server = (before: string, after: string): LanguageServer => {
     const s = pool.serverForFile(workspace, file);
-    if (!s.ready) throw new AnalysisUnavailable('not-ready', `${s.spec.name} is not ready (loading its project)`);
-    // A question that ran out of time was cancelled, but a server may go on computing it (pyright does, for
-    // a few seconds on `open(`'s overloads); what is asked meanwhile would only queue behind it.
+    if (!s.ready) {
+      void s.whenReady(file, before + after);
+      throw new AnalysisUnavailable('not-ready', `${s.spec.name} is not ready (loading its project)`);
+    }
     if (s.busy) throw new AnalysisUnavailable('busy', `${s.spec.name} is still computing an answer that came too late`);
     return s;
   };
-  const whenNotReady = (before: string, after: string) => {
-    const s = pool.serverForFile(workspace, file);
-    if (!s.ready) void s.whenReady(file, before + after);
-  };
   return {
     async members(before, after, signal) {
-      whenNotReady(before, after);
-      server();
+      server(before, after);
       const answer = await pool.members(workspace, { file, text: before + after, offset: before.length, signal });
       return answer.members.map((m) => m.name);
     },
     async completions(before, after, signal) {
-      whenNotReady(before, after);
-      const answer = await server().completion(file, before + after, before.length, undefined, { signal });
+      const answer = await server(before, after).completion(file, before + after, before.length, undefined, { signal });
       return answer.items.map((item) => ({ name: memberName(item), kind: kindName(item) }));
     },
     async signatures(before, after, signal) {
-      whenNotReady(before, after);
-      const s = server();
+      const s = server(before, after);
       // A callee whose signatures took longer than the budget once (pyright needs seconds for the overloads
       // of builtins such as `open` and `max`) is not asked again: the question would only make it busy again.
       const callee = CALLEE.exec(before.slice(-200))?.[1];
-      const slow = slowCallees.get(s) ?? new Set<string>();
-      slowCallees.set(s, slow);
+      let slow = slowCallees.get(s);
+      if (!slow) slowCallees.set(s, (slow = new Set()));
       if (callee && slow.has(callee)) throw new AnalysisUnavailable('slow', `${s.spec.name} took too long for the signatures of ${callee}( before`);
       try {
         return signaturesOf(await s.signatureHelp(file, before + after, before.length, { signal }), language ?? 'typescript');
@@ -74,9 +72,8 @@ function createAnalysis(pool: ServerPool, workspace: string, file: string): Anal
       }
     },
     async typeAt(before, after, signal) {
-      whenNotReady(before, after);
       // Hover on the last character of the expression that ends `before`.
-      return server().hover(file, before + after, Math.max(0, before.length - 1), { signal });
+      return server(before, after).hover(file, before + after, Math.max(0, before.length - 1), { signal });
     },
   };
 }

@@ -39,29 +39,16 @@ export interface CallArguments {
 }
 
 export function callArguments(text: string, kinds: Uint8Array, open: number, end = text.length, language?: Language): CallArguments {
-  let depth = 0;
-  let commas = 0;
-  let segment = open + 1;
-  let spread = false;
-  for (let i = open + 1; i < end; i++) {
-    if (kinds[i] !== Kind.Code) continue;
-    const ch = text[i]!;
-    if (ch === '(' || ch === '[' || ch === '{') depth++;
-    else if (ch === ')' || ch === ']' || ch === '}') depth--;
-    else if (depth === 0 && ch === ',') {
-      commas++;
-      segment = i + 1;
-    }
-  }
-  const current = text.slice(segment, end);
-  for (const part of argumentStarts(text, kinds, open, end)) {
-    const head = text.slice(part, part + 3).trimStart();
-    if (language === 'python' ? /^\*/.test(head) : head.startsWith('...')) spread = true;
-  }
-  return { count: commas + (current.trim() === '' ? 0 : 1), current, spread };
+  const starts = argumentStarts(text, kinds, open, end);
+  const current = text.slice(starts[starts.length - 1], end);
+  const spread = starts.some((start) => {
+    const head = text.slice(start, end).trimStart();
+    return language === 'python' ? head.startsWith('*') : head.startsWith('...');
+  });
+  return { count: starts.length - 1 + (current.trim() === '' ? 0 : 1), current, spread };
 }
 
-/** Start offsets of each top-level argument of the call at `open` (after `(` and each comma, whitespace skipped). */
+/** Where each top-level argument of the call at `open` begins: right after `(` and after each comma. */
 function argumentStarts(text: string, kinds: Uint8Array, open: number, end: number): number[] {
   const starts = [open + 1];
   let depth = 0;
@@ -72,10 +59,7 @@ function argumentStarts(text: string, kinds: Uint8Array, open: number, end: numb
     else if (ch === ')' || ch === ']' || ch === '}') depth--;
     else if (depth === 0 && ch === ',') starts.push(i + 1);
   }
-  return starts.map((s) => {
-    while (s < end && /\s/.test(text[s]!)) s++;
-    return s;
-  });
+  return starts;
 }
 
 const TS_NOT_CALLEES = new Set(['if', 'for', 'while', 'switch', 'catch', 'function', 'return', 'typeof', 'await', 'yield', 'in', 'of', 'new', 'void', 'delete', 'case', 'throw', 'else', 'do', 'instanceof', 'as', 'satisfies', 'super']);

@@ -1,7 +1,7 @@
 import type { LogitsProcessor, SequenceView } from '../decode/logits-processor.js';
 import { classify, Kind } from '../lang/lexical.js';
 import { withDeadline } from '../util/deadline.js';
-import { fitsWords, leadingIdentifier, type CharMonitor, type Monitor, type Scan, type WordMonitor, type WordSlot } from './monitor.js';
+import { fitsWords, leadingIdentifier, type CharCheck, type CharMonitor, type Monitor, type Question, type Scan, type WordMonitor, type WordSlot } from './monitor.js';
 import { AnalysisUnavailable, type Analysis, type MonitorDocument, type MonitorKind, type MonitorReport, type Trigger } from './types.js';
 import type { MonitorVocab } from './vocab.js';
 import { applyAllowList, utf8All } from './vocab-trie.js';
@@ -27,6 +27,19 @@ interface TriggerRecord {
   applies: boolean;
   readonly word: boolean;
   readonly chosen?: (textFromAnchor: string) => string;
+}
+
+/** One question of one monitor at one place (window offsets): what `lookup` asks and records. */
+interface Query {
+  readonly kind: MonitorKind;
+  /** Monitors asking the same question at the same place share its answer. */
+  readonly question: string;
+  readonly anchor: number;
+  readonly site: number;
+  readonly word: boolean;
+  readonly chosen?: ((textFromAnchor: string) => string) | undefined;
+  ask(question: Question, signal: AbortSignal): Promise<unknown>;
+  size(answer: unknown): number;
 }
 
 interface Lookup<A> {
@@ -149,11 +162,7 @@ export class MonitorSet implements LogitsProcessor {
         if (!this.judged(m, upTo, slot.anchor + this.windowStart)) continue;
         const { answer: words, trigger } = await this.lookupWord(m, slot, upTo);
         if (!words || words.length === 0 || fitsWords(words, piece.slice(j))) continue;
-        const lead = piece.slice(0, j);
-        this.vetoLead(lead, logits, (rest) => (slot.required || m.startsWord(rest[0]!)) && !fitsWords(words, rest));
-        logits[token] = -Infinity;
-        trigger.vetoes++;
-        return true;
+        return this.veto(token, piece.slice(0, j), logits, trigger, (rest) => (slot.required || m.startsWord(rest[0]!)) && !fitsWords(words, rest));
       }
       // The prompt's own text (rewritten after token healing) is given, not judged.
       if (upTo.length < this.document.before.length) continue;
@@ -161,95 +170,101 @@ export class MonitorSet implements LogitsProcessor {
         if (!m.chars.includes(ch)) continue;
         const check = m.check(scan, ch, piece.slice(j + 1));
         if (!check) continue;
-        const { answer, trigger } = await this.lookupChar(m, check.anchor, check.site ?? check.anchor, upTo);
+        const { answer, trigger } = await this.lookupChar(m, check, upTo);
         if (answer === undefined || check.legal(answer)) continue;
-        const lead = piece.slice(0, j);
-        this.vetoLead(lead, logits, (rest) => {
+        return this.veto(token, piece.slice(0, j), logits, trigger, (rest) => {
           if (rest[0] !== ch) return false;
           const other = m.check(scan, ch, rest.slice(1));
           return other !== undefined && !other.legal(answer);
         });
-        logits[token] = -Infinity;
-        trigger.vetoes++;
-        return true;
       }
     }
     return false;
   }
 
-  /** Masks every token that starts with `lead` and whose rest after it `illegal` rejects. */
-  private vetoLead(lead: string, logits: Float32Array, illegal: (rest: string) => boolean): void {
+  /**
+   * Vetoes the chosen `token` and every token that starts with `lead` and whose rest after it `illegal`
+   * rejects; the step is chosen again from what is left.
+   */
+  private veto(token: number, lead: string, logits: Float32Array, trigger: TriggerRecord, illegal: (rest: string) => boolean): true {
     const { trie, texts } = this.vocab;
     for (const id of trie.tokensStartingWith(encoder.encode(lead))) {
       const t = texts[id];
       if (t === undefined || t.length <= lead.length || logits[id] === -Infinity) continue;
       if (illegal(t.slice(lead.length))) logits[id] = -Infinity;
     }
+    logits[token] = -Infinity;
+    trigger.vetoes++;
+    return true;
   }
 
   private lookupWord(m: WordMonitor, slot: WordSlot, text: string): Promise<Lookup<readonly string[]>> {
-    const anchor = slot.anchor + this.windowStart;
-    const before = text.slice(0, anchor);
-    return this.lookup(m.kind, `${m.kind}\u0000${slot.key ?? ''}`, anchor, (slot.site ?? slot.anchor) + this.windowStart, text, true, m.chosen, (signal) =>
-      m.ask(this.analysis, { before, prefix: slot.prefix, after: this.document.after, language: this.document.language, slot }, signal), (a) =>
-      (a as readonly string[]).filter((w) => w.startsWith(slot.prefix)).length,
-    ) as Promise<Lookup<readonly string[]>>;
+    return this.lookup(text, {
+      kind: m.kind,
+      question: `${m.kind}\u0000${slot.key ?? ''}`,
+      anchor: slot.anchor,
+      site: slot.site ?? slot.anchor,
+      word: true,
+      chosen: m.chosen,
+      ask: (question, signal) => m.ask(this.analysis, { ...question, prefix: slot.prefix, slot }, signal),
+      size: (words) => (words as readonly string[]).filter((w) => w.startsWith(slot.prefix)).length,
+    }) as Promise<Lookup<readonly string[]>>;
   }
 
-  private lookupChar<A>(m: CharMonitor<A>, windowAnchor: number, windowSite: number, text: string): Promise<Lookup<A>> {
-    const anchor = windowAnchor + this.windowStart;
-    const before = text.slice(0, anchor);
-    return this.lookup(m.kind, m.question, anchor, windowSite + this.windowStart, text, false, undefined, (signal) => m.ask(this.analysis, { before, after: this.document.after, language: this.document.language }, signal), (a) =>
-      m.size(a as A),
-    ) as Promise<Lookup<A>>;
+  private lookupChar<A>(m: CharMonitor<A>, check: CharCheck<A>, text: string): Promise<Lookup<A>> {
+    return this.lookup(text, {
+      kind: m.kind,
+      question: m.question,
+      anchor: check.anchor,
+      site: check.site ?? check.anchor,
+      word: false,
+      ask: (question, signal) => m.ask(this.analysis, question, signal),
+      size: (answer) => m.size(answer as A),
+    }) as Promise<Lookup<A>>;
+  }
+
+  /** Model text between the end of the prompt's model part and `anchor`: what identifies the document state there. */
+  private contextAt(text: string, anchor: number): string {
+    return text.slice(Math.min(this.modelBefore.length, anchor), anchor);
   }
 
   /**
-   * The answer to `question` at `anchor` of model text `text` (cached per question and document state) and the
-   * trigger record of monitor `kind` there.
+   * The answer to `query`'s question at its place in model text `text` (cached per question and document
+   * state, shared by the monitors that ask it) and the trigger record of its monitor there.
    */
-  private lookup(
-    kind: MonitorKind,
-    question: string,
-    anchor: number,
-    site: number,
-    text: string,
-    word: boolean,
-    chosen: TriggerRecord['chosen'],
-    ask: (signal: AbortSignal) => Promise<unknown>,
-    size: (answer: unknown) => number,
-  ): Promise<Lookup<unknown>> {
-    const context = text.slice(Math.min(this.modelBefore.length, anchor), anchor);
+  private lookup(text: string, query: Query): Promise<Lookup<unknown>> {
+    const anchor = query.anchor + this.windowStart;
+    const context = this.contextAt(text, anchor);
     const place = `${anchor}\u0000${context}`;
-    const key = `${kind}\u0000${place}`;
+    const key = `${query.kind}\u0000${place}`;
     let found = this.lookups.get(key);
     if (!found) {
-      const answerKey = `${question}\u0000${place}`;
+      const answerKey = `${query.question}\u0000${place}`;
       let answer = this.answers.get(answerKey);
       if (!answer) {
-        this.queries[kind] = (this.queries[kind] ?? 0) + 1;
-        answer = this.ask(ask);
+        this.queries[query.kind] = (this.queries[query.kind] ?? 0) + 1;
+        const question: Question = { before: text.slice(0, anchor), after: this.document.after, language: this.document.language };
+        answer = this.ask((signal) => query.ask(question, signal));
         this.answers.set(answerKey, answer);
       }
       found = (async () => {
         const started = performance.now();
         const { value, reason } = (await answer) as Asked;
         const trigger: TriggerRecord = {
-          monitor: kind,
-          site,
+          monitor: query.kind,
+          site: query.site + this.windowStart,
           anchor,
           context,
-          allowed: 0,
+          allowed: value === undefined ? 0 : query.size(value),
           latencyMs: Math.round((performance.now() - started) * 100) / 100,
           degraded: reason !== undefined,
           ...(reason ? { reason } : {}),
           vetoes: 0,
           applies: reason !== undefined || value !== undefined,
-          word,
-          ...(chosen ? { chosen } : {}),
+          word: query.word,
+          ...(query.chosen ? { chosen: query.chosen } : {}),
         };
-        if (value !== undefined) trigger.allowed = size(value);
-        if (word && Array.isArray(value) && value.length === 0) {
+        if (query.word && Array.isArray(value) && value.length === 0) {
           trigger.degraded = true;
           trigger.reason = 'empty';
           return { answer: undefined, trigger };
@@ -284,7 +299,7 @@ export class MonitorSet implements LogitsProcessor {
     for (const lookup of this.lookups.values()) {
       const { trigger: t } = await lookup;
       if (!t.applies) continue;
-      const onPath = text.length >= t.anchor && text.slice(Math.min(this.modelBefore.length, t.anchor), t.anchor) === t.context;
+      const onPath = text.length >= t.anchor && this.contextAt(text, t.anchor) === t.context;
       if (!onPath) continue;
       const rest = text.slice(t.anchor);
       const chosen = !t.word ? '' : t.chosen ? t.chosen(rest) : leadingIdentifier(rest);
