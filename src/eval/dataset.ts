@@ -11,6 +11,7 @@ import type { Language } from '../lang/language.js';
 import { lspAnalysis } from '../engine/monitors.js';
 import { classify } from '../lang/lexical.js';
 import { OFFLINE_WARMUP_MS, type ServerPool } from '../lsp/pool.js';
+import { positionAt } from '../lsp/text.js';
 import { argumentCountMonitor } from '../monitor/kinds/call.js';
 import { fitsWords, type WordMonitor } from '../monitor/monitor.js';
 import { monitorsOf } from '../monitor/monitors.js';
@@ -160,23 +161,25 @@ export async function buildDataset(repoDir: string, pool: ServerPool, options: B
       openDepth,
       bodyIndent,
     });
+    // The file's sites in one pass, each then given to the methods around it (the innermost is kept below).
+    const found = findKindSites(text, language, kinds.filter((k) => k !== 'imports'));
     for (const fn of findFunctions(language, text, file)) {
       if (fn.statements < (options.minStatements ?? 2)) continue;
       methods++;
       const body = text.slice(fn.bodyStart, fn.end);
       const bodyIndent = language === 'python' ? /^[ \t]*/.exec(body)![0].length : 0;
       const method = { name: fn.name, bodyStart: fn.bodyStart, end: fn.end };
-      for (const found of findKindSites(text, language, kinds.filter((k) => k !== 'imports'), fn.bodyStart, fn.end)) {
-        candidates.push(site(found, method, bodyIndent, openBrackets(text, fn.bodyStart, found.cursor, language)));
+      for (const f of found) {
+        if (f.cursor < fn.bodyStart || f.cursor >= fn.end) continue;
+        candidates.push(site(f, method, bodyIndent, openBrackets(text, fn.bodyStart, f.cursor, language)));
       }
     }
-    if (kinds.includes('imports')) {
-      // Imports are statements of their own: the site's "method" is its line.
-      for (const found of findKindSites(text, language, ['imports'])) {
-        const lineStart = text.lastIndexOf('\n', found.cursor - 1) + 1;
-        const lineEnd = text.indexOf('\n', found.cursor);
-        candidates.push(site(found, { name: '(import)', bodyStart: lineStart, end: lineEnd === -1 ? text.length : lineEnd }, 0, 0));
-      }
+    // Imports are statements of their own (found in a pass of their own: `from shop.` is an import there, not a
+    // dereference): the site's "method" is its line.
+    for (const f of kinds.includes('imports') ? findKindSites(text, language, ['imports']) : []) {
+      const lineStart = text.lastIndexOf('\n', f.cursor - 1) + 1;
+      const lineEnd = text.indexOf('\n', f.cursor);
+      candidates.push(site(f, { name: '(import)', bodyStart: lineStart, end: lineEnd === -1 ? text.length : lineEnd }, 0, 0));
     }
   }
   // Innermost method only: a site inside a nested function belongs to the nested one.
@@ -254,10 +257,8 @@ async function monitorApplies(site: DatasetSite, analysis: Analysis): Promise<bo
 
 /** 1-based `line:column` of `offset`. */
 function lineColumn(text: string, offset: number): string {
-  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
-  let line = 1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
-  return `${line}:${offset - lineStart + 1}`;
+  const { line, character } = positionAt(text, offset);
+  return `${line + 1}:${character + 1}`;
 }
 
 /** A dataset file that cannot be used (the message names the file and line). */
@@ -310,10 +311,5 @@ function upgradeSite(value: unknown, folder: string): unknown {
 /** Reads a dataset (JSON Lines of `DatasetSite`) and checks every line before anything runs. */
 export function loadDataset(file: string): DatasetSite[] {
   const folder = dirname(resolve(file));
-  return readJsonLines<DatasetSite>(
-    file,
-    { entry: 'dataset site', entries: 'dataset' },
-    (value) => siteProblem(upgradeSite(value, folder)),
-    (m) => new DatasetError(m),
-  ).map((site) => upgradeSite(site, folder) as DatasetSite);
+  return readJsonLines<DatasetSite>(file, { entry: 'dataset site', entries: 'dataset' }, siteProblem, (m) => new DatasetError(m), (value) => upgradeSite(value, folder));
 }

@@ -44,11 +44,11 @@ function expectedWord(kind: MonitorKind, text: string, p: number, language: Lang
 }
 
 /**
- * The sites of `kinds` in `text` between `start` and `end`: each position where the monitor's own trigger
+ * The sites of `kinds` in `text`: each position where the monitor's own trigger
  * fires on the real code (so the dataset and the monitors agree on what a site is) and the code then writes
  * something (a word, the arguments of a call, a keyword argument). Pure; one lexical pass.
  */
-export function findKindSites(text: string, language: Language, kinds: readonly MonitorKind[], start = 0, end = text.length): KindSite[] {
+export function findKindSites(text: string, language: Language, kinds: readonly MonitorKind[]): KindSite[] {
   const lexical = classify(language, text);
   const monitors = monitorsOf(kinds).filter((m) => m.languages.includes(language));
   const words = monitors.filter((m): m is WordMonitor => m.shape === 'word');
@@ -59,7 +59,7 @@ export function findKindSites(text: string, language: Language, kinds: readonly 
     return { text: text.slice(from, p), kinds: lexical.subarray(from, p + 1), language };
   };
   const out: KindSite[] = [];
-  for (let p = Math.max(1, start); p < end; p++) {
+  for (let p = 1; p < text.length; p++) {
     const prev = text[p - 1]!;
     const here = text[p]!;
     // Cheap pre-checks before the triggers: a word starts at p (or a string does), or a call opens.

@@ -2,14 +2,16 @@ import { readFileSync } from 'node:fs';
 
 /**
  * Reads a JSON Lines file of entries with unique `id`s, checking each line with `check` (which returns the
- * problem with the value, or undefined). Every failure — unreadable file, bad JSON, a bad entry, a duplicate
- * id, no entries — is thrown as `fail(message)`, the message naming the file and line.
+ * problem with the value, or undefined) after `prepare` (which may bring an entry of an older form up to date).
+ * Every failure — unreadable file, bad JSON, a bad entry, a duplicate id, no entries — is thrown as
+ * `fail(message)`, the message naming the file and line.
  */
 export function readJsonLines<T extends { readonly id: string }>(
   file: string,
   what: { readonly entry: string; readonly entries: string },
   check: (value: unknown) => string | undefined,
   fail: (message: string) => Error,
+  prepare: (value: unknown) => unknown = (value) => value,
 ): T[] {
   let text: string;
   try {
@@ -28,6 +30,7 @@ export function readJsonLines<T extends { readonly id: string }>(
     } catch (e) {
       throw fail(`${where}: not valid JSON (${(e as Error).message})`);
     }
+    value = prepare(value);
     const problem = check(value);
     if (problem) throw fail(`${where}: not a ${what.entry} (${problem})`);
     const entry = value as T;
