@@ -31,7 +31,7 @@ export function monitorsOf(kinds: readonly MonitorKind[]): Monitor[] {
 export function parseMonitorKinds(spec: string): MonitorKind[] {
   const value = spec.trim();
   if (value === 'all') return [...MONITOR_KINDS];
-  if (value === 'none' || value === '') return [];
+  if (value === 'none') return [];
   const kinds: MonitorKind[] = [];
   for (const part of value.split(',').map((p) => p.trim())) {
     if (!(MONITOR_KINDS as readonly string[]).includes(part)) {

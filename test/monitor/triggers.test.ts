@@ -198,5 +198,6 @@ describe('--monitors', () => {
     expect(parseMonitorKinds('none')).toEqual([]);
     expect(parseMonitorKinds('deref, call,deref')).toEqual(['deref', 'call']);
     expect(() => parseMonitorKinds('deref,calls')).toThrow(/unknown monitor 'calls'.*deref, call, keys/);
+    expect(() => parseMonitorKinds('')).toThrow(/unknown monitor ''/);
   });
 });
