@@ -334,13 +334,19 @@ function concat(a: Int32Array, b: Int32Array): Int32Array {
 }
 
 /**
- * A line start of `text` at least `back` characters before its end where the lexer is in plain code, so
- * re-scanning from it classifies the rest exactly (and sees a receiver on an earlier line, `items\n  .map`).
+ * Where the text re-scanned each step starts: a line start of `text` at least `back` characters before its end
+ * where the lexer is in plain code, so re-scanning from it classifies the rest exactly (and sees a receiver on
+ * an earlier line, `items\n  .map`). Looked for at most `limit` characters back; a text with no such line start
+ * there (a minified file is one long line) starts between two code characters instead, so no step re-scans
+ * megabytes.
  */
-function codeLineStart(text: string, language: MonitorDocument['language'], back = 1000): number {
+function codeLineStart(text: string, language: MonitorDocument['language'], back = 1000, limit = 20_000): number {
   const kinds = classify(language, text);
-  for (let nl = text.lastIndexOf('\n'); nl !== -1; nl = nl === 0 ? -1 : text.lastIndexOf('\n', nl - 1)) {
+  const floor = Math.max(0, text.length - limit);
+  for (let nl = text.lastIndexOf('\n'); nl >= floor; nl = nl === 0 ? -1 : text.lastIndexOf('\n', nl - 1)) {
     if (kinds[nl] === Kind.Code && nl + 1 <= text.length - back) return nl + 1;
   }
+  if (floor === 0) return 0;
+  for (let i = text.length - back; i > floor; i--) if (kinds[i - 1] === Kind.Code && kinds[i] === Kind.Code) return i;
   return 0;
 }
