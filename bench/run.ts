@@ -1,5 +1,6 @@
 import { cpus, totalmem } from 'node:os';
 import { Engine } from '../src/engine/engine.js';
+import { benchEvalBatching } from './eval.js';
 import { benchJudge } from './judge.js';
 import { benchLsp } from './lsp.js';
 import { benchMasks, benchMgd } from './mgd.js';
@@ -26,6 +27,7 @@ const PARTS: Record<string, (engine: Engine) => Promise<[string, BenchRow[]][]>>
   planning: async (e) => [['Planning on the fixture problems (same program budget, same run)', await benchPlanning(e)]],
   lsp: async () => [['Language servers (member query on the fixture projects)', await benchLsp()]],
   judge: async () => [['Judging test runs (the 40 reference programs, same run)', await benchJudge()]],
+  eval: async () => [['`eval run --parallel N`: generations batched through the model (same run)', await benchEvalBatching()]],
   service: async () => [['The HTTP service on loopback (`lsp-codegen serve`, real model and language server)', await benchService()]],
 };
 

@@ -17,13 +17,20 @@ export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** Parses `argv` strictly against `options`; unknown flags and missing values are usage errors. */
-export function parse<O extends Options>(
+/** Parses `argv` strictly against `options`; unknown flags, missing values and positional arguments are usage errors. */
+export function parse<O extends Options>(argv: string[], options: O): ReturnType<typeof parseWithPositionals<O>> {
+  const parsed = parseWithPositionals(argv, options);
+  if (parsed.positionals.length) throw new UsageError(`Unexpected argument '${parsed.positionals[0]}'. This command does not take positional arguments.`);
+  return parsed;
+}
+
+/** As `parse`, with positional arguments (`eval merge --out DIR A B`). */
+export function parseWithPositionals<O extends Options>(
   argv: string[],
   options: O,
-): ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: false }>> {
+): ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: true }>> {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
   } catch (e) {
     throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, '.'));
   }

@@ -29,8 +29,9 @@ is legal there (monitor-guided decoding).
   --budget-ms MS         longest wait for the language server per trigger (default 300)
   --warmup-ms MS         longest wait for a cold language server before decoding (default 10000); a
                          server still loading then is left to load, and the monitor waits for none of it
-  --fim auto|on|off      use the text after the cursor as fill-in-the-middle suffix (default auto: yes,
-                         except right at a dereference, where left to right is measured far better)
+  --fim auto|on|off      use the text after the cursor as fill-in-the-middle suffix (on), or decode left to
+                         right and let that text only stop the generation (off); auto (default): the
+                         model's policy (config.json "fim_usable"; the shipped model: off), never at a dot
   --json                 print { completion, finishReason, monitor, timings }
   --verbose              stack traces on errors`;
 

@@ -4,6 +4,8 @@ import { plan, STRATEGIES, type PlanResult } from '../planning/plan.js';
 import { loadProblems } from '../planning/problem.js';
 import { COMMON_OPTIONS, choiceFlag, millisecondsFlag, monitorsFlag, numberFlag, parse, UsageError } from './args.js';
 import { resolveWorkspace } from './position.js';
+import { modelIdentity, parseShard, sha256Files, shardOf } from '../eval/manifest.js';
+import { PlanResults } from '../planning/results.js';
 
 export const PLAN_USAGE = `lsp-codegen plan --problems FILE [options]
 
@@ -11,7 +13,10 @@ Generates solutions to programming problems and picks one by their public tests 
 reports the chosen program's public and hidden pass rates.
 
   --problems FILE        problems file (JSON Lines, see fixtures/problems/)
-  --id ID                only this problem
+  --ids A,B,C            only these problems (--id ID: one)
+  --shard i/N            only the problems whose index (after --ids) is i modulo N (0 ≤ i < N)
+  --out DIR              append each problem's result to DIR/results.jsonl as it finishes; a rerun skips
+                         the problems already there (DIR/run.json: a rerun with other settings is refused)
   --strategy S           pgtd (default: planning-guided tree search), sample (sampling + filtering),
                          greedy, beam
   --budget N             programs per problem (default 8; greedy makes 1)
@@ -30,6 +35,9 @@ reports the chosen program's public and hidden pass rates.
 const OPTIONS = {
   problems: { type: 'string' },
   id: { type: 'string' },
+  ids: { type: 'string' },
+  shard: { type: 'string' },
+  out: { type: 'string' },
   strategy: { type: 'string' },
   budget: { type: 'string' },
   seed: { type: 'string' },
@@ -64,10 +72,20 @@ export async function planCommand(argv: string[], out: (text: string) => void): 
     caches: !values['no-cache'],
   };
   let problems = loadProblems(values.problems);
-  if (values.id !== undefined) {
-    problems = problems.filter((p) => p.id === values.id);
-    if (problems.length === 0) throw new Error(`no problem "${values.id}" in ${values.problems}`);
+  if (values.id !== undefined && values.ids !== undefined) throw new UsageError('give --id or --ids, not both');
+  const ids = (values.ids ?? values.id)?.split(',').map((s) => s.trim());
+  if (ids) {
+    const unknown = ids.filter((id) => !problems.some((p) => p.id === id));
+    if (unknown.length) throw new Error(`no problem ${unknown.map((id) => `"${id}"`).join(', ')} in ${values.problems}`);
+    problems = problems.filter((p) => ids.includes(p.id));
   }
+  let shard;
+  try {
+    shard = values.shard === undefined ? undefined : parseShard(values.shard);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  problems = shardOf(problems, shard);
   const monitors = monitorsFlag(values);
   if (monitors && values.workspace === undefined) throw new UsageError('--monitors needs --workspace (the monitors ask its language server)');
   const tty = process.stderr.isTTY === true;
@@ -75,7 +93,16 @@ export async function planCommand(argv: string[], out: (text: string) => void): 
   const engine = await Engine.load({ modelDir: values.model });
   const pool = workspace ? new ServerPool({ idleMs: 0 }) : undefined;
   const results: PlanResult[] = [];
+  let folder: PlanResults | undefined;
   try {
+    if (values.out !== undefined) {
+      const settings = { ...options, monitors: monitors ?? (workspace ? 'all' : 'none'), workspace: workspace ?? null };
+      folder = await PlanResults.open(values.out, { problems: { sha256: await sha256Files([values.problems]), ids: ids ?? null }, settings, model: await modelIdentity(engine.model.dir), shard: shard ?? null });
+      const before = problems.length;
+      results.push(...folder.done.filter((r) => problems.some((p) => p.id === r.problemId)));
+      problems = problems.filter((p) => !folder!.done.some((r) => r.problemId === p.id));
+      process.stderr.write(`${before} problems, ${before - problems.length} already in ${values.out}/results.jsonl\n`);
+    }
     for (const [i, problem] of problems.entries()) {
       const result = await plan(engine, problem, {
         ...options,
@@ -86,10 +113,12 @@ export async function planCommand(argv: string[], out: (text: string) => void): 
           : undefined,
       });
       if (tty) process.stderr.write('\r\x1b[K');
+      folder?.append(result);
       results.push(result);
       out(values.json ? JSON.stringify(result) : line(result));
     }
   } finally {
+    folder?.release();
     await Promise.all([engine.dispose(), pool?.dispose()]);
   }
   if (!values.json && results.length > 1) {

@@ -1,4 +1,5 @@
 import { relative, sep } from 'node:path';
+import { suffixStop } from '../decode/suffix-stop.js';
 import { findDereference } from '../lang/dereference.js';
 import { languageOf } from '../lang/language.js';
 import type { ServerPool } from '../lsp/pool.js';
@@ -28,9 +29,10 @@ export interface DocumentCompletionRequest extends Omit<CompletionRequest, 'pref
    */
   readonly warmupMs?: number;
   /**
-   * Use the text after the cursor as the FIM suffix: true, false, or 'auto' (default) = when the model
-   * supports FIM, except at a dereference point. There the shipped model does far better left to right with
-   * token healing (next-identifier match on the 83 fixture sites with MGD: 49 left to right vs 8 with FIM).
+   * Use the text after the cursor as the FIM suffix: true, false, or 'auto' (default) = the model's policy
+   * (`Engine.fimByDefault`: when it has FIM tokens and its config does not say `fim_usable: false`), never at a
+   * dereference point. Without FIM the generation is left to right and the text after the cursor only stops it
+   * (`suffixStopIndex`: it never writes again what follows the cursor).
    */
   readonly fim?: boolean | 'auto';
 }
@@ -68,13 +70,15 @@ export async function completeInDocument(
   const language = languageOf(file);
   const fimWanted = request.fim ?? 'auto';
   const atDereference = language !== undefined && findDereference(before.slice(-2000), Math.min(before.length, 2000), language) !== undefined;
-  const useFim = engine.format.fim !== undefined && (fimWanted === 'auto' ? !atDereference : fimWanted);
+  const useFim = engine.format.fim !== undefined && (fimWanted === 'auto' ? engine.fimByDefault && !atDereference : fimWanted);
+  const stopAtSuffix = suffixStop(after, language);
+  const stopWhen = useFim ? request.stopWhen : request.stopWhen ? (t: string) => earliestOf(request.stopWhen!(t), stopAtSuffix(t)) : stopAtSuffix;
   const monitorOn = request.monitor !== false && monitorsApply(request.monitors, language);
   let monitor: MonitorSet | undefined;
   const warmStart = performance.now();
   const ready = monitorOn ? await pool.warmUp(workspace, file, text, request.warmupMs) : false;
   const warmupMs = Math.round((performance.now() - warmStart) * 100) / 100;
-  const result = await engine.complete({ ...request, prefix: before, suffix: useFim ? after : undefined, path }, (prompt) => {
+  const result = await engine.complete({ ...request, prefix: before, suffix: useFim ? after : undefined, path, stopWhen }, (prompt) => {
     if (!monitorOn) return [];
     monitor = monitorSet({ pool, workspace, kinds: request.monitors, budgetMs: request.budgetMs }, file, { before, after, language: language!, healed: prompt.healed }, engine.tokenizer);
     return [monitor];
@@ -82,4 +86,8 @@ export async function completeInDocument(
   const report = monitor ? await monitor.report(result.completion) : { triggers: [], constrainedTokens: 0, queries: {} };
   const kinds = monitorOn ? (request.monitors ?? MONITOR_KINDS).filter((k) => monitorsApply([k], language)) : [];
   return { ...result, monitor: { enabled: monitorOn, kinds, warmupMs, ready, ...report } };
+}
+
+function earliestOf(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }

@@ -114,6 +114,14 @@ export class Engine {
     await this.model.dispose();
   }
 
+  /**
+   * Whether a completion with text after the cursor uses fill-in-the-middle unless told otherwise: the model
+   * has FIM tokens and its config does not declare them unusable (`fim_usable: false`).
+   */
+  get fimByDefault(): boolean {
+    return this.format.fim !== undefined && this.model.spec.fimUsable !== false;
+  }
+
   /** Tokenizes a prompt so that it and `maxTokens` new tokens fit the context window. */
   prompt(input: PromptInput, maxTokens: number, options: BuildOptions = {}): BuiltPrompt {
     return buildPrompt(this.tokenizer, this.format, input, this.model.spec.maxPositions - maxTokens, options);

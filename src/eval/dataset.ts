@@ -17,6 +17,7 @@ import { fitsWords, type WordMonitor } from '../monitor/monitor.js';
 import { monitorsOf } from '../monitor/monitors.js';
 import { MONITOR_KINDS, type Analysis, type MonitorKind } from '../monitor/types.js';
 import { siteDocument } from './sites.js';
+import { lineSites } from './line-sites.js';
 import { findFunctions } from './functions.js';
 import { findKindSites, type KindSite } from './site-kinds.js';
 import { sourceFiles, TsProject } from './ts-project.js';
@@ -33,8 +34,10 @@ export interface DatasetSite {
   readonly language: Language;
   /** Path inside the repository. */
   readonly file: string;
-  /** The monitor whose trigger defines the site. */
-  readonly kind: MonitorKind;
+  /** The monitor whose trigger defines the site, or `line` for the line-completion task. */
+  readonly kind: SiteKind;
+  /** `line` sites: the cursor at the line's indentation or mid-line. */
+  readonly position?: 'indent' | 'mid';
   /** The method: name and character range (body start to end) in the file; for an import, its line. */
   readonly method: { readonly name: string; readonly bodyStart: number; readonly end: number };
   /** Offset of the cursor (right after the dot for `deref`). */
@@ -45,7 +48,7 @@ export interface DatasetSite {
   readonly local?: boolean;
   /** The prompt: the file up to the cursor. */
   readonly prompt: string;
-  /** Ground truth: the rest of the method after the cursor. */
+  /** Ground truth: the rest of the method after the cursor (`line` sites: the rest of the line). */
   readonly target: string;
   /** The file after the method. */
   readonly after: string;
@@ -54,7 +57,17 @@ export interface DatasetSite {
   readonly bodyIndent: number;
 }
 
+/** What a site is for: the trigger of a monitor, or the line-completion task. */
+export type SiteKind = MonitorKind | 'line';
+export const SITE_KINDS: readonly SiteKind[] = [...MONITOR_KINDS, 'line'];
+
 export interface BuildOptions {
+  /**
+   * `monitor` (default): the sites of the monitor `kinds`; `line`: the line-completion task's cursors (at a
+   * line's indentation and mid-line inside methods; the target is the rest of the line, the file's real text
+   * follows it).
+   */
+  readonly task?: 'monitor' | 'line';
   /** Site kinds to find (default: `deref` only). */
   readonly kinds?: readonly MonitorKind[];
   /** At most this many sites per kind. */
@@ -113,6 +126,7 @@ export async function buildDataset(repoDir: string, pool: ServerPool, options: B
   let clean: string[];
   if (language === 'typescript') {
     const project = await TsProject.open(repo);
+    log(`type-checking with ${project.compilerName}`);
     clean = [];
     try {
       const root = realpathSync(repo);
@@ -140,29 +154,35 @@ export async function buildDataset(repoDir: string, pool: ServerPool, options: B
   }
   log(`${clean.length} of ${clean.length + skippedFiles.length} files type-check; skipped ${skippedFiles.length}`);
 
-  const kinds = options.kinds ?? ['deref'];
+  const lineTask = options.task === 'line';
+  const kinds: readonly SiteKind[] = lineTask ? ['line'] : (options.kinds ?? ['deref']);
+  const random = seededRandom(options.seed ?? 1);
   const candidates: DatasetSite[] = [];
   let methods = 0;
   for (const file of clean) {
     const text = readFileSync(file, 'utf8');
     const rel = relative(repo, file);
-    const site = (found: KindSite, method: DatasetSite['method'], bodyIndent: number, openDepth: number): DatasetSite => ({
+    type Found = { readonly kind: SiteKind; readonly cursor: number; readonly expected: string; readonly position?: 'indent' | 'mid' };
+    const site = (found: Found, method: DatasetSite['method'], bodyIndent: number, openDepth: number): DatasetSite => ({
       id: `${rel}:${lineColumn(text, found.cursor)}${found.kind === 'deref' ? '' : `:${found.kind}`}`,
       repo,
       language,
       file: rel,
       kind: found.kind,
+      ...(found.position ? { position: found.position } : {}),
       method,
       cursor: found.cursor,
       expected: found.expected,
       prompt: text.slice(0, found.cursor),
-      target: text.slice(found.cursor, method.end),
-      after: text.slice(method.end),
+      // A line site's target is the rest of its line; every other site's, the rest of its method.
+      target: text.slice(found.cursor, found.kind === 'line' ? found.cursor + found.expected.length : method.end),
+      after: text.slice(found.kind === 'line' ? found.cursor + found.expected.length : method.end),
       openDepth,
       bodyIndent,
     });
     // The file's sites in one pass, each then given to the methods around it (the innermost is kept below).
-    const found = findKindSites(text, language, kinds.filter((k) => k !== 'imports'));
+    const found: readonly KindSite[] = lineTask ? [] : findKindSites(text, language, kinds.filter((k): k is MonitorKind => k !== 'imports' && k !== 'line'));
+    const codeKinds = lineTask ? classify(language, text) : undefined;
     for (const fn of findFunctions(language, text, file)) {
       if (fn.statements < (options.minStatements ?? 2)) continue;
       methods++;
@@ -172,6 +192,9 @@ export async function buildDataset(repoDir: string, pool: ServerPool, options: B
       for (const f of found) {
         if (f.cursor < fn.bodyStart || f.cursor >= fn.end) continue;
         candidates.push(site(f, method, bodyIndent, openBrackets(text, fn.bodyStart, f.cursor, language)));
+      }
+      if (codeKinds) {
+        for (const l of lineSites(text, language, fn, random, codeKinds)) candidates.push(site({ kind: 'line', cursor: l.cursor, expected: l.target, position: l.position }, method, 0, 0));
       }
     }
     // Imports are statements of their own (found in a pass of their own: `from shop.` is an import there, not a
@@ -191,21 +214,20 @@ export async function buildDataset(repoDir: string, pool: ServerPool, options: B
   }
   const unique = [...innermost.values()];
   // Seeded shuffle, then keep (for dereferences: the non-local ones) until enough of each kind.
-  const random = seededRandom(options.seed ?? 1);
   for (let i = unique.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [unique[i], unique[j]] = [unique[j]!, unique[i]!];
   }
   const sites: DatasetSite[] = [];
-  const kept = new Map<MonitorKind, number>();
+  const kept = new Map<SiteKind, number>();
   let local = 0;
   let inapplicable = 0;
   const server = pool.server(repo, language);
-  if (unique.length) await pool.warmUp(repo, join(repo, unique[0]!.file), unique[0]!.prompt + unique[0]!.target + unique[0]!.after, OFFLINE_WARMUP_MS);
+  if (!lineTask && unique.length) await pool.warmUp(repo, join(repo, unique[0]!.file), unique[0]!.prompt + unique[0]!.target + unique[0]!.after, OFFLINE_WARMUP_MS);
   for (const c of unique) {
     if (options.maxSites !== undefined && (kept.get(c.kind) ?? 0) >= options.maxSites) continue;
     let site = c;
-    if (!(await monitorApplies(c, lspAnalysis(pool, repo, join(repo, c.file))))) {
+    if (c.kind !== 'line' && !(await monitorApplies(c, c.kind, lspAnalysis(pool, repo, join(repo, c.file))))) {
       inapplicable++;
       continue;
     }
@@ -233,19 +255,19 @@ export async function buildDataset(repoDir: string, pool: ServerPool, options: B
  * that contains what the code writes (members, keys, literals, classes, modules), or signatures for the call
  * (with a parameter of that name, for a keyword argument).
  */
-async function monitorApplies(site: DatasetSite, analysis: Analysis): Promise<boolean> {
+async function monitorApplies(site: DatasetSite, kind: MonitorKind, analysis: Analysis): Promise<boolean> {
   const doc = siteDocument(site);
   const question = { before: site.prompt, after: doc.text.slice(doc.offset), language: site.language };
   const signal = new AbortController().signal;
   try {
-    if (site.kind === 'call' || site.kind === 'kwargs') {
+    if (kind === 'call' || kind === 'kwargs') {
       const signatures = await argumentCountMonitor.ask(analysis, question, signal);
       if (!signatures) return false;
-      if (site.kind === 'call') return true;
+      if (kind === 'call') return true;
       const name = site.expected.slice(0, -1);
       return signatures.some((s) => s.parameters.some((p) => p.keywords || p.name === name));
     }
-    const monitor = monitorsOf([site.kind]).find((m): m is WordMonitor => m.shape === 'word');
+    const monitor = monitorsOf([kind]).find((m): m is WordMonitor => m.shape === 'word');
     const slot = monitor?.slot({ text: site.prompt, kinds: classify(site.language, site.prompt), language: site.language });
     if (!monitor || !slot) return false;
     const words = await monitor.ask(analysis, { ...question, prefix: '', slot }, signal);
@@ -280,7 +302,8 @@ export function siteProblem(value: unknown): string | undefined {
   if (typeof m !== 'object' || m === null || typeof m['name'] !== 'string' || !Number.isInteger(m['bodyStart']) || !Number.isInteger(m['end'])) {
     return '"method" must be { name, bodyStart, end }';
   }
-  if (!(MONITOR_KINDS as readonly unknown[]).includes(s['kind'])) return `"kind" must be one of ${MONITOR_KINDS.join(', ')}`;
+  if (!(SITE_KINDS as readonly unknown[]).includes(s['kind'])) return `"kind" must be one of ${SITE_KINDS.join(', ')}`;
+  if (s['position'] !== undefined && s['position'] !== 'indent' && s['position'] !== 'mid') return '"position" must be indent or mid';
   if ((s['prompt'] as string).length !== s['cursor']) return '"prompt" must be the file up to the cursor';
   try {
     resolveWorkspaceFile(resolveWorkspaceRoot(s['repo'] as string), s['file'] as string);

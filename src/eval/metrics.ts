@@ -120,3 +120,38 @@ export function scoreAtK(values: readonly number[], k: number): number {
   for (let i = 1; i <= n - k + 1; i++) s += (v[i - 1]! * choose(n - i, k - 1)) / total;
   return s;
 }
+
+/** The first line of a completion: what an editor's line completion shows and what the line task scores. */
+export function firstLine(completion: string): string {
+  const nl = completion.indexOf('\n');
+  return nl === -1 ? completion : completion.slice(0, nl);
+}
+
+/** Levenshtein distance (insert, delete, substitute: 1 each) over UTF-16 code units, in O(|b|) memory. */
+export function editDistance(a: string, b: string): number {
+  if (a === b) return 0;
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/** The line task's scores (CrossCodeEval / RepoBench): the predicted line against the target line, both trimmed. */
+export interface LineScores {
+  /** Exact match: 1 when the lines are equal. */
+  readonly em: number;
+  /** Edit similarity: 1 − editDistance ÷ the longer line's length (1 for two empty lines). */
+  readonly es: number;
+}
+
+export function scoreLine(predicted: string, target: string): LineScores {
+  const p = predicted.trim();
+  const t = target.trim();
+  const longer = Math.max(p.length, t.length);
+  return { em: p === t ? 1 : 0, es: longer === 0 ? 1 : 1 - editDistance(p, t) / longer };
+}

@@ -1,11 +1,14 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { appendLogLine, readAppendLog } from '../util/json-lines.js';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
 import { methodEndIndex } from '../decode/stop-modes.js';
 import { completeInDocument } from '../engine/document-completion.js';
 import type { Engine } from '../engine/engine.js';
 import { OFFLINE_WARMUP_MS, type ServerPool } from '../lsp/pool.js';
 import type { DatasetSite } from './dataset.js';
-import { scoreGeneration } from './metrics.js';
+import { firstLine, scoreGeneration, scoreLine } from './metrics.js';
+import { manifestMismatch, modelIdentity, readManifest, sha256Files, shardOf, writeManifest, type RunManifest, type Shard } from './manifest.js';
 import { TsProject } from './ts-project.js';
 import { typecheckPythonVariants } from './typecheck.js';
 import { acquireLock } from '../util/lock-file.js';
@@ -13,25 +16,31 @@ import { MONITOR_KINDS, type MonitorKind } from '../monitor/types.js';
 
 /**
  * An evaluation configuration: decoding (greedy or sampling) with no monitor, the dereference monitor alone
- * (`+mgd`, the paper's MGD) or every monitor (`+mgd-all`).
+ * (`+mgd`, the paper's MGD) or every monitor (`+mgd-all`); left to right with the text after the cursor only
+ * stopping the generation, or fill-in-the-middle with that text as the suffix (`+fim`).
  */
 export interface EvalConfig {
   readonly name: string;
   readonly sampling: boolean;
   /** The monitors that guide it ([] = free decoding). */
   readonly monitors: readonly MonitorKind[];
+  /** Fill-in-the-middle with the real suffix (else left to right, the suffix only stopping the generation). */
+  readonly fim: boolean;
 }
 
-export const CONFIG_NAMES = ['greedy', 'greedy+mgd', 'greedy+mgd-all', 'sample', 'sample+mgd', 'sample+mgd-all'] as const;
+export const CONFIG_NAMES: readonly string[] = ['greedy', 'sample'].flatMap((d) => ['', '+mgd', '+mgd-all'].flatMap((m) => [`${d}${m}`, `${d}${m}+fim`]));
 /** What `eval run` compares unless told otherwise. */
 export const DEFAULT_CONFIGS = ['greedy', 'greedy+mgd', 'sample', 'sample+mgd'] as const;
 
 export function parseConfigs(list: string): EvalConfig[] {
-  return list.split(',').map((raw) => {
-    const name = raw.trim();
-    if (!(CONFIG_NAMES as readonly string[]).includes(name)) throw new RangeError(`unknown configuration "${name}" (use ${CONFIG_NAMES.join(', ')})`);
-    const monitors: readonly MonitorKind[] = name.endsWith('+mgd-all') ? MONITOR_KINDS : name.endsWith('+mgd') ? ['deref'] : [];
-    return { name, sampling: name.startsWith('sample'), monitors };
+  const names = list.split(',').map((raw) => raw.trim());
+  return names.map((name, i) => {
+    if (!CONFIG_NAMES.includes(name)) throw new RangeError(`unknown configuration "${name}" (use ${CONFIG_NAMES.join(', ')})`);
+    if (names.indexOf(name) !== i) throw new RangeError(`configuration "${name}" is given twice`);
+    const fim = name.endsWith('+fim');
+    const base = fim ? name.slice(0, -'+fim'.length) : name;
+    const monitors: readonly MonitorKind[] = base.endsWith('+mgd-all') ? MONITOR_KINDS : base.endsWith('+mgd') ? ['deref'] : [];
+    return { name, sampling: name.startsWith('sample'), monitors, fim };
   });
 }
 
@@ -62,6 +71,11 @@ export interface EvalRecord {
   readonly degradedTriggers: number;
   /** Of those, the ones that ran out of the time budget. */
   readonly timeouts?: number;
+  /** Where the site is: `file:line:column` (1-based; absent in results written before it was recorded). */
+  readonly at?: string;
+  /** `line` sites: exact match and edit similarity of the completion's first line against the target line. */
+  readonly em?: number;
+  readonly es?: number;
 }
 
 export interface RunOptions {
@@ -69,12 +83,21 @@ export interface RunOptions {
   /** Samples per site for sampling configurations (greedy ones make one). */
   readonly samples: number;
   readonly temperature?: number;
+  /** Tokens per generation (default 128; 48 for line sites). */
   readonly maxTokens?: number;
   /** Per-trigger wait for the language server (default 300 ms). */
   readonly budgetMs?: number;
+  /** Run only this slice of the sites (see `shardOf`). */
+  readonly shard?: Shard;
+  /** Generations in flight at once, their decoding steps batched through the model (default 1). */
+  readonly parallel?: number;
+  /** The dataset file: its hash goes into the run manifest, and repositories are named relative to its folder. */
+  readonly datasetFile: string;
   readonly onProgress?: (done: number, total: number) => void;
   readonly log?: (line: string) => void;
 }
+
+const require = createRequire(import.meta.url);
 
 const key = (site: string, config: string, sample: number) => `${site}|${config}|${sample}`;
 
@@ -102,6 +125,8 @@ const RECORD_FIELDS: Readonly<Record<string, 'string' | 'number' | 'boolean' | '
   triggers: 'number',
   degradedTriggers: 'number',
   timeouts: 'number?',
+  em: 'number?',
+  es: 'number?',
 };
 
 /** Why `value` is not an `EvalRecord`, or undefined when it is one. */
@@ -129,28 +154,27 @@ export function recordProblem(value: unknown): string | undefined {
  * naming it, so a damaged file is never reported or extended as if it were whole.
  */
 export function readRecords(out: string): EvalRecord[] {
-  const file = join(out, 'results.jsonl');
-  if (!existsSync(file)) return [];
-  const records: EvalRecord[] = [];
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .forEach((line, i) => {
-      if (!line.trim()) return;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch {
-        return; // a line cut by an interruption
-      }
-      const problem = recordProblem(value);
-      if (problem) throw new ResultsError(`${file}:${i + 1}: not a result record (${problem}); fix or remove that line`);
-      records.push(value as EvalRecord);
-    });
-  return records;
+  return readAppendLog<EvalRecord>(join(out, 'results.jsonl'), recordProblem, (m) => new ResultsError(m), 'a result record');
 }
 
-function errorKey(e: { code: string; message: string }): string {
-  return `${e.code} ${e.message}`;
+/** An error as compared and stored: code and message, the repository's absolute path taken out of it. */
+function errorKey(e: { code: string; message: string }, repo: string): string {
+  return `${e.code} ${relativeMessage(e.message, repo)}`;
+}
+
+/** `message` with the repository's absolute path (as given and with links resolved) made relative. */
+export function relativeMessage(message: string, repo: string): string {
+  let out = message;
+  for (const root of new Set([repo, realpathOr(repo)])) out = out.split(`${root}/`).join('').split(root).join('.');
+  return out;
+}
+
+function realpathOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /** Errors of `variant` not present (as often) in `original`. */
@@ -171,65 +195,160 @@ function newErrors(original: readonly string[], variant: readonly string[]): str
  * it into the file and scores it (CR with the repository's checker, NIM, ISM, PM, latency). Resumable: every
  * record is appended to `out/results.jsonl` as soon as it is scored, and a rerun skips finished ones.
  */
-export async function runEvaluation(engine: Engine, pool: ServerPool, sites: readonly DatasetSite[], out: string, options: RunOptions): Promise<EvalRecord[]> {
+export async function runEvaluation(engine: Engine, pool: ServerPool, allSites: readonly DatasetSite[], out: string, options: RunOptions): Promise<EvalRecord[]> {
   mkdirSync(out, { recursive: true });
   // Two runs appending to one results file would both do every missing item.
   const release = acquireLock(join(out, '.lock'), `the results folder ${out}`);
   try {
-    return await evaluate(engine, pool, sites, out, options);
+    const sites = shardOf(allSites, options.shard);
+    const checkers = new Map<string, Checker>();
+    const manifest = await runManifest(engine, allSites, options, checkers);
+    const previous = readManifest(out);
+    if (previous) {
+      const mismatch = manifestMismatch(previous, manifest, [`the results in ${out}`, 'this run']) ?? shardMismatch(previous, manifest);
+      if (mismatch) throw new ResultsError(`${mismatch}; use another --out folder`);
+    } else if (readRecords(out).length) {
+      options.log?.(`${out} has results but no run.json (written before manifests): adding one for this run`);
+    }
+    writeManifest(out, manifest);
+    try {
+      return await evaluate(engine, pool, sites, out, options, checkers);
+    } finally {
+      await Promise.all([...checkers.values()].map((c) => c.dispose()));
+    }
   } finally {
     release();
   }
 }
 
-async function evaluate(engine: Engine, pool: ServerPool, sites: readonly DatasetSite[], out: string, options: RunOptions): Promise<EvalRecord[]> {
+function shardMismatch(a: RunManifest, b: RunManifest): string | undefined {
+  const text = (m: RunManifest) => (m.shards ? `shard ${m.shards.indices.join(',')}/${m.shards.count}` : 'the whole dataset');
+  return text(a) === text(b) ? undefined : `the results hold ${text(a)}, this run is ${text(b)}`;
+}
+
+/** What a run is made with: the manifest written to `out/run.json`. Opens the checker of each repository (to name it). */
+async function runManifest(engine: Engine, sites: readonly DatasetSite[], options: RunOptions, checkers: Map<string, Checker>): Promise<RunManifest> {
+  const folder = dirname(resolve(options.datasetFile));
+  const named: Record<string, string> = {};
+  for (const site of shardOf(sites, options.shard)) {
+    if (checkers.has(site.repo)) continue;
+    const checker = await openChecker(site);
+    checkers.set(site.repo, checker);
+    named[relative(folder, site.repo) || '.'] = checker.name;
+  }
+  return {
+    dataset: { sha256: await sha256Files([options.datasetFile]), sites: sites.length },
+    configs: options.configs.map((c) => c.name),
+    samples: options.samples,
+    temperature: options.temperature ?? 0.8,
+    maxTokens: options.maxTokens ?? null,
+    budgetMs: options.budgetMs ?? null,
+    model: await modelIdentity(engine.model.dir),
+    ...(options.shard ? { shards: { count: options.shard.count, indices: [options.shard.index] } } : {}),
+    checkers: named,
+  };
+}
+
+/** What judges CR for one repository: the errors of a file as it is and with a generation in place. */
+interface Checker {
+  /** Which compiler, for the report: `TypeScript 5.4.5 (the repository's own)`, `pyright 1.1.4xx`. */
+  readonly name: string;
+  /** The new errors of `variant` (the file with a generation in place) as code + message, paths relative. */
+  newErrors(site: DatasetSite, variant: string): Promise<string[]>;
+  /** A checker that batches: checks the pending variants now. */
+  readonly flush?: () => Promise<void>;
+  dispose(): Promise<void>;
+}
+
+async function openChecker(site: DatasetSite): Promise<Checker> {
+  if (site.language === 'python') return pythonChecker();
+  const project = await TsProject.open(site.repo);
+  const originals = new Map<string, Promise<string[]>>();
+  return {
+    name: project.compilerName,
+    async newErrors(s, variant) {
+      const file = join(s.repo, s.file);
+      let original = originals.get(file);
+      if (!original) originals.set(file, (original = project.errors(file).then((es) => es.map((e) => errorKey(e, s.repo)))));
+      return newErrors(await original, (await project.errors(file, variant)).map((e) => errorKey(e, s.repo)));
+    },
+    dispose: () => project.dispose(),
+  };
+}
+
+/** pyright over the project, many variants per run: checks wait until 24 are pending (or `flush`). */
+function pythonChecker(): Checker {
+  let pending: { site: DatasetSite; variant: string; resolve: (errors: string[]) => void; reject: (e: Error) => void }[] = [];
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    try {
+      const base = batch.map((b, i) => ({ id: `o${i}`, workspace: b.site.repo, file: join(b.site.repo, b.site.file), text: b.site.prompt + b.site.target + b.site.after }));
+      const variants = batch.map((b, i) => ({ id: `v${i}`, workspace: b.site.repo, file: join(b.site.repo, b.site.file), text: b.variant }));
+      const diags = await typecheckPythonVariants([...base, ...variants]);
+      batch.forEach((b, i) => {
+        const of = (id: string) => diags.filter((d) => d.variant === id && d.file === b.site.file).map((d) => errorKey(d, b.site.repo));
+        b.resolve(newErrors(of(`o${i}`), of(`v${i}`)));
+      });
+    } catch (e) {
+      for (const b of batch) b.reject(e as Error);
+    }
+  };
+  return {
+    name: `pyright ${pyrightVersion()}`,
+    newErrors(site, variant) {
+      const result = new Promise<string[]>((resolve, reject) => pending.push({ site, variant, resolve, reject }));
+      if (pending.length >= 24) void flush();
+      return result;
+    },
+    flush,
+    dispose: flush,
+  };
+}
+
+function pyrightVersion(): string {
+  return (JSON.parse(readFileSync(require.resolve('pyright/package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** `file:line:column` (1-based) of a site's cursor. */
+export function siteAt(site: DatasetSite): string {
+  const lineStart = site.prompt.lastIndexOf('\n') + 1;
+  let line = 1;
+  for (let i = site.prompt.indexOf('\n'); i !== -1; i = site.prompt.indexOf('\n', i + 1)) line++;
+  return `${site.file}:${line}:${site.prompt.length - lineStart + 1}`;
+}
+
+async function evaluate(engine: Engine, pool: ServerPool, sites: readonly DatasetSite[], out: string, options: RunOptions, checkers: Map<string, Checker>): Promise<EvalRecord[]> {
   const resultsFile = join(out, 'results.jsonl');
   const done = new Set(readRecords(out).map((r) => key(r.site, r.config, r.sample)));
-  // An interrupted write can leave half a line: end it, so the next record starts on a line of its own.
-  const existing = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '';
-  if (existing && !existing.endsWith('\n')) appendFileSync(resultsFile, '\n');
   const jobs = sites.flatMap((site) =>
     options.configs.flatMap((config) =>
       Array.from({ length: config.sampling ? options.samples : 1 }, (_, sample) => ({ site, config, sample })),
     ),
   );
   const todo = jobs.filter((j) => !done.has(key(j.site.id, j.config.name, j.sample)));
-  options.log?.(`${jobs.length} generations, ${jobs.length - todo.length} already done`);
-  const projects = new Map<string, TsProject>();
-  const originalErrors = new Map<string, string[]>();
+  options.log?.(`${jobs.length} generations${options.shard ? ` (shard ${options.shard.index}/${options.shard.count}: ${sites.length} sites)` : ''}, ${jobs.length - todo.length} already done`);
   const written: EvalRecord[] = [];
-  let pendingPython: { record: Omit<EvalRecord, 'compiles' | 'newErrors'>; site: DatasetSite; variant: string }[] = [];
-
   const write = (record: EvalRecord) => {
-    appendFileSync(resultsFile, JSON.stringify(record) + '\n');
+    appendLogLine(resultsFile, record);
     written.push(record);
     options.onProgress?.(jobs.length - todo.length + written.length, jobs.length);
   };
-  const flushPython = async () => {
-    if (pendingPython.length === 0) return;
-    const batch = pendingPython;
-    pendingPython = [];
-    const base = batch.map((b, i) => ({ id: `o${i}`, workspace: b.site.repo, file: join(b.site.repo, b.site.file), text: b.site.prompt + b.site.target + b.site.after }));
-    const variants = batch.map((b, i) => ({ id: `v${i}`, workspace: b.site.repo, file: join(b.site.repo, b.site.file), text: b.variant }));
-    const diags = await typecheckPythonVariants([...base, ...variants]);
-    batch.forEach((b, i) => {
-      const of = (id: string) => diags.filter((d) => d.variant === id && d.file === b.site.file).map((d) => `${d.code} ${d.message}`);
-      const fresh = newErrors(of(`o${i}`), of(`v${i}`));
-      write({ ...b.record, compiles: fresh.length === 0, newErrors: fresh.slice(0, 5) });
-    });
-  };
 
-  for (const { site, config, sample } of todo) {
+  const generateAndScore = async ({ site, config, sample }: (typeof jobs)[number]): Promise<void> => {
     const file = join(site.repo, site.file);
+    const line = site.kind === 'line';
     const lineBefore = site.prompt.slice(site.prompt.lastIndexOf('\n') + 1);
     const started = performance.now();
     const result = await completeInDocument(engine, pool, {
       workspace: site.repo,
       file,
+      // The real text after the cursor: after a line site's target line, after a monitor site's method.
       text: site.prompt + site.after,
       offset: site.prompt.length,
-      maxTokens: options.maxTokens ?? 128,
-      fim: false, // left to right from the prompt, at every kind of site (the text after the method is not the cursor's suffix)
+      maxTokens: options.maxTokens ?? (line ? 48 : 128),
+      fim: config.fim,
       monitor: config.monitors.length > 0,
       monitors: config.monitors,
       budgetMs: options.budgetMs,
@@ -237,17 +356,18 @@ async function evaluate(engine: Engine, pool: ServerPool, sites: readonly Datase
       temperature: config.sampling ? (options.temperature ?? 0.8) : 0,
       topP: config.sampling ? 0.95 : undefined,
       seed: config.sampling ? sample + 1 : undefined,
-      // An import site is a line of its own; every other site ends where its method ends.
-      ...(site.kind === 'imports'
+      // A line site and an import site are a line; every other site ends where its method ends.
+      ...(line || site.kind === 'imports'
         ? { stopMode: 'line' as const }
         : { stopWhen: (text: string) => methodEndIndex(site.language, text, { openDepth: site.openDepth, bodyIndent: site.bodyIndent, lineBefore }) }),
     });
     const latencyMs = Math.round(performance.now() - started);
-    const generation = result.completion;
-    const variant = site.prompt + generation + site.after;
+    // The line task scores (and splices) the first line only, as an editor's line completion shows it.
+    const generation = line ? firstLine(result.completion) : result.completion;
     const scores = scoreGeneration(generation, site.target, site.language);
     const record = {
       site: site.id,
+      at: siteAt(site),
       config: config.name,
       sample,
       file: site.file,
@@ -258,24 +378,30 @@ async function evaluate(engine: Engine, pool: ServerPool, sites: readonly Datase
       generation,
       ended: result.finishReason === 'stop',
       ...scores,
+      ...(line ? scoreLine(generation, site.target) : {}),
       latencyMs,
       triggers: result.monitor.triggers.length,
       degradedTriggers: result.monitor.triggers.filter((t) => t.degraded).length,
       timeouts: result.monitor.triggers.filter((t) => t.reason === 'timeout').length,
     };
-    if (site.language === 'python') {
-      pendingPython.push({ record, site, variant });
-      if (pendingPython.length >= 24) await flushPython();
-      continue;
-    }
-    let project = projects.get(site.repo);
-    if (!project) projects.set(site.repo, (project = await TsProject.open(site.repo)));
-    let original = originalErrors.get(file);
-    if (!original) originalErrors.set(file, (original = (await project.errors(file)).map(errorKey)));
-    const fresh = newErrors(original, (await project.errors(file, variant)).map(errorKey));
-    write({ ...record, compiles: fresh.length === 0, newErrors: fresh.slice(0, 5) });
-  }
-  await flushPython();
-  await Promise.all([...projects.values()].map((p) => p.dispose()));
+    const checker = checkers.get(site.repo)!;
+    const check = checker.newErrors(site, site.prompt + generation + site.after).then((fresh) => write({ ...record, compiles: fresh.length === 0, newErrors: fresh.slice(0, 5) }));
+    // A batched checker answers when its batch is full: generation goes on meanwhile.
+    if (checker.flush) checks.push(check);
+    else await check;
+  };
+  const checks: Promise<void>[] = [];
+
+  // `parallel` workers take the next job in turn; their generations' decoding steps share forward passes.
+  const waiting: Promise<void>[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < todo.length) await generateAndScore(todo[next++]!);
+  };
+  for (let w = 0; w < Math.max(1, options.parallel ?? 1); w++) waiting.push(worker());
+  const results = await Promise.allSettled(waiting);
+  await Promise.all([...checkers.values()].map((c) => c.flush?.()));
+  const failed = [...results, ...(await Promise.allSettled(checks))].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
   return written;
 }

@@ -1,7 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { sourceFiles, typescript, type TsError } from './ts-project.js';
+import { isInsideRoot } from '../engine/workspace.js';
+import { nearestTsconfig, sourceFiles, type TsError } from './ts-project.js';
+
+type TS = typeof import('typescript5');
+const { repo, compilerDir } = workerData as { repo: string; compilerDir: string };
+/** The compiler that judges: the repository's own TypeScript (≤ 6) or lsp-codegen's TypeScript 5. */
+const ts = createRequire(join(compilerDir, 'package.json'))(compilerDir) as TS;
+const isDeclaration = (f: string) => /\.d\.[cm]?ts$/.test(f);
 
 /** The TypeScript language service behind `TsProject`, in its worker thread. */
 class LanguageProject {
@@ -10,14 +18,22 @@ class LanguageProject {
   readonly files: string[];
 
   constructor(repo: string) {
-    const ts = typescript();
-    const configPath = join(repo, 'tsconfig.json');
+    const configPath = nearestTsconfig(repo);
     let options: import('typescript5').CompilerOptions;
-    if (existsSync(configPath)) {
+    // The program: every file the project takes in, its own declaration files (`global.d.ts`) included.
+    let roots: string[];
+    const inRepo = (f: string) => isInsideRoot(resolve(repo), resolve(f));
+    if (configPath) {
       const parsed = ts.getParsedCommandLineOfConfigFile(configPath, { noEmit: true }, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
       if (!parsed) throw new Error(`cannot read ${configPath}`);
       options = { ...parsed.options, noEmit: true };
-      this.files = parsed.fileNames.filter((f) => !f.endsWith('.d.ts'));
+      roots = parsed.fileNames;
+      this.files = roots.filter((f) => inRepo(f) && !isDeclaration(f));
+      // A tsconfig up the tree that takes in none of this package's files still gives its options.
+      if (this.files.length === 0) {
+        this.files = sourceFiles(repo, 'typescript');
+        roots = [...this.files, ...sourceFiles(repo, 'declarations')];
+      }
     } else {
       options = {
         strict: true,
@@ -30,8 +46,9 @@ class LanguageProject {
         allowImportingTsExtensions: true,
       };
       this.files = sourceFiles(repo, 'typescript');
+      roots = [...this.files, ...sourceFiles(repo, 'declarations')];
     }
-    const files = this.files;
+    const files = roots;
     const host: import('typescript5').LanguageServiceHost = {
       getScriptFileNames: () => files,
       getScriptVersion: (f) => String(this.versions.get(f)?.version ?? 0),
@@ -53,7 +70,6 @@ class LanguageProject {
   }
 
   errors(file: string, text?: string): TsError[] {
-    const ts = typescript();
     const previous = this.versions.get(file);
     if (text !== undefined) this.versions.set(file, { text, version: (previous?.version ?? 0) + 1 });
     try {
@@ -71,7 +87,6 @@ class LanguageProject {
   }
 }
 
-const { repo } = workerData as { repo: string };
 let project: LanguageProject | undefined;
 let startError: string | undefined;
 try {

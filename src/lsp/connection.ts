@@ -57,6 +57,7 @@ const CLIENT_CAPABILITIES: ClientCapabilities = {
       contextSupport: true,
     },
     publishDiagnostics: { relatedInformation: false },
+    diagnostic: { dynamicRegistration: false, relatedDocumentSupport: false },
   },
 };
 

@@ -7,11 +7,14 @@ import {
   DidChangeTextDocumentNotification,
   DidCloseTextDocumentNotification,
   DidOpenTextDocumentNotification,
+  DocumentDiagnosticReportKind,
+  DocumentDiagnosticRequest,
   HoverRequest,
   SignatureHelpRequest,
   SignatureHelpTriggerKind,
   type CompletionItem,
   type CompletionList,
+  type Diagnostic,
   type Location,
   type LocationLink,
   type SignatureHelp,
@@ -363,6 +366,22 @@ export class LanguageServer {
         const result = await conn.request(DefinitionRequest.type, { textDocument: { uri }, position: positionAt(text, offset) }, limits);
         const list: (Location | LocationLink)[] = result ? (Array.isArray(result) ? result : [result]) : [];
         return list.map((l) => ('targetUri' in l ? l.targetUri : l.uri));
+      },
+      options.signal,
+    );
+  }
+
+  /**
+   * The diagnostics of the overlay `text` of `path` (`textDocument/diagnostic`, pull diagnostics: TypeScript
+   * 7's server). Bounded like every request; a server without pull diagnostics answers with an error.
+   */
+  async diagnostics(path: string, text: string, options: CallOptions = {}): Promise<readonly Diagnostic[]> {
+    return this.atPosition(
+      path,
+      text,
+      async (conn, uri, limits) => {
+        const report = await conn.request(DocumentDiagnosticRequest.type, { textDocument: { uri } }, limits);
+        return report.kind === DocumentDiagnosticReportKind.Full ? report.items : [];
       },
       options.signal,
     );

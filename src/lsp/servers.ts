@@ -55,27 +55,29 @@ function tsLanguageId(path: string): string {
   return 'typescript';
 }
 
+/** How to start TypeScript 7's language server from its package folder `dir`. */
+export function tsgoLaunch(dir: string): Launch {
+  // Run the platform binary itself: the npm `tsc` shim on Node 20 keeps a wrapper process in between,
+  // which would outlive a kill of the wrapper.
+  try {
+    const native = join(
+      dirname(createRequire(join(dir, 'package.json')).resolve(`@typescript/typescript-${process.platform}-${process.arch}/package.json`)),
+      'lib',
+      'tsc',
+    );
+    if (existsSync(native)) return { command: native, args: ['--lsp', '--stdio'] };
+  } catch {
+    // fall back to the shim
+  }
+  return { command: process.execPath, args: [join(dir, 'bin', 'tsc'), '--lsp', '--stdio'] };
+}
+
 /** TypeScript 7's native compiler in LSP mode (`tsc --lsp --stdio`), the default for TS/JS. */
 export const tsgo: ServerSpec = {
   id: 'tsgo',
   name: `typescript ${packageVersion('typescript')} (tsc --lsp)`,
   languages: ['typescript', 'javascript'],
-  launch() {
-    const dir = packageDir('typescript');
-    // Run the platform binary itself: the npm `tsc` shim on Node 20 keeps a wrapper process in between,
-    // which would outlive a kill of the wrapper.
-    try {
-      const native = join(
-        dirname(createRequire(join(dir, 'package.json')).resolve(`@typescript/typescript-${process.platform}-${process.arch}/package.json`)),
-        'lib',
-        'tsc',
-      );
-      if (existsSync(native)) return { command: native, args: ['--lsp', '--stdio'] };
-    } catch {
-      // fall back to the shim
-    }
-    return { command: process.execPath, args: [join(dir, 'bin', 'tsc'), '--lsp', '--stdio'] };
-  },
+  launch: () => tsgoLaunch(packageDir('typescript')),
   configuration: () => null,
   languageId: tsLanguageId,
 };

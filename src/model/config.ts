@@ -17,6 +17,11 @@ export interface ModelSpec {
   readonly tieWordEmbeddings: boolean;
   /** End-of-sequence ids from config.json and generation_config.json (union). */
   readonly eosTokenIds: readonly number[];
+  /**
+   * Whether the model's fill-in-the-middle serves an editor: `fim_usable` in generation_config.json (or
+   * config.json) — a measured verdict (see `eval report`) — undefined when neither says.
+   */
+  readonly fimUsable: boolean | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -74,6 +79,9 @@ export function readModelSpec(dir: string): ModelSpec {
     throw new ModelError('bad-config', `${path}: hidden_size ${hiddenSize} is not divisible by ${numAttentionHeads} heads`);
   }
   const eos = [...new Set([...idList(cfg['eos_token_id']), ...idList(gen['eos_token_id'])])];
+  // generation_config.json (how to generate) is where a measured policy belongs; config.json is read too.
+  const fimUsable = gen['fim_usable'] ?? cfg['fim_usable'];
+  if (fimUsable !== undefined && typeof fimUsable !== 'boolean') throw new ModelError('bad-config', `${path}: "fim_usable" must be true or false, got ${JSON.stringify(fimUsable)}`);
   return {
     modelType: typeof cfg['model_type'] === 'string' ? (cfg['model_type'] as string) : 'unknown',
     vocabSize: positiveInt(cfg, ['vocab_size'], path),
@@ -87,6 +95,7 @@ export function readModelSpec(dir: string): ModelSpec {
     maxPositions: positiveInt(cfg, ['max_position_embeddings', 'n_positions', 'max_sequence_length'], path),
     tieWordEmbeddings: cfg['tie_word_embeddings'] === true,
     eosTokenIds: eos,
+    fimUsable,
   };
 }
 

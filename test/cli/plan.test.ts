@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -72,6 +72,32 @@ describe('lsp-codegen plan', () => {
     expect(out.publicPassRate).toBeGreaterThanOrEqual(0);
     expect(out.hiddenPassRate).toBeGreaterThanOrEqual(0);
   });
+
+  it('--ids, --shard and a resumable --out: each problem in exactly one shard, finished ones skipped, other settings refused', async () => {
+    const ids = 'ts-gcd,ts-reverse-string,ts-is-palindrome';
+    const out = join(tmp, 'plan-out');
+    const base = ['plan', '--problems', `${problems}/typescript.jsonl`, '--ids', ids, '--strategy', 'greedy', '--out', out];
+    const first = await runCli([...base, '--shard', '1/2'], undefined, 180_000);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^ts-is-palindrome: public/); // index 1 of the three asked for, in the file's order
+    expect(first.stdout.trim().split('\n')).toHaveLength(1);
+    // An interruption left half a line: it is redone, and the shard's finished problem is skipped.
+    writeFileSync(join(out, 'results.jsonl'), readFileSync(join(out, 'results.jsonl'), 'utf8') + '{"problemId": "ts-g');
+    const again = await runCli([...base, '--shard', '1/2'], undefined, 180_000);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/1 problems, 1 already in/);
+    const other = await runCli([...base, '--shard', '0/2'], undefined, 180_000);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/were made with other shard \(\{"index":1,"count":2\} vs \{"index":0,"count":2\}\); use another --out folder/);
+    const rest = await runCli(['plan', '--problems', `${problems}/typescript.jsonl`, '--ids', ids, '--strategy', 'greedy', '--out', join(tmp, 'plan-out-0'), '--shard', '0/2', '--json'], undefined, 180_000);
+    expect(rest.stdout.trim().split('\n').map((l) => JSON.parse(l).problemId)).toEqual(['ts-reverse-string', 'ts-gcd']);
+    const lines = readFileSync(join(out, 'results.jsonl'), 'utf8').split('\n').filter((l) => l.startsWith('{"problemId":"'));
+    expect(lines).toHaveLength(1);
+    const unknown = await runCli(['plan', '--problems', `${problems}/typescript.jsonl`, '--ids', 'ts-gcd,nope']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no problem "nope"/);
+    expect((await runCli(['plan', '--problems', `${problems}/typescript.jsonl`, '--shard', '2/2'])).code).toBe(2);
+  }, 600_000);
 
   it('runs a baseline strategy and rejects bad flags', async () => {
     const r = await runCli(['plan', '--problems', `${problems}/typescript.jsonl`, '--id', 'ts-gcd', '--strategy', 'greedy']);

@@ -115,7 +115,12 @@ describe('eval run and report (real model)', () => {
     const out = join(tmp, 'run');
     const configs = parseConfigs('greedy,greedy+mgd,greedy+mgd-all,sample+mgd');
     expect(configs.map((c) => c.monitors.length)).toEqual([0, 1, 7, 1]);
-    const first = await runEvaluation(engine, pool, sites, out, { configs, samples: 2, maxTokens: 48, budgetMs: 3000 });
+    expect(parseConfigs('greedy+mgd-all+fim')).toEqual([{ name: 'greedy+mgd-all+fim', sampling: false, monitors: parseConfigs('greedy+mgd-all')[0]!.monitors, fim: true }]);
+    expect(() => parseConfigs('greedy,greedy')).toThrow(/given twice/);
+    const datasetFile = join(tmp, 'run-sites.jsonl');
+    writeFileSync(datasetFile, sites.map((s) => JSON.stringify(s)).join('\n') + '\n');
+    const options = { configs, samples: 2, maxTokens: 48, budgetMs: 3000, datasetFile };
+    const first = await runEvaluation(engine, pool, sites, out, options);
     expect(first).toHaveLength(sites.length * (1 + 1 + 1 + 2));
     for (const r of first) {
       expect(r.nim === 0 || r.nim === 1).toBe(true);
@@ -133,21 +138,32 @@ describe('eval run and report (real model)', () => {
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     writeFileSync(file, `${lines[0]}\n${lines[1]}\n${lines[2]!.slice(0, 20)}`);
     expect(readRecords(out)).toHaveLength(2);
-    const again = await runEvaluation(engine, pool, sites, out, { configs, samples: 2, maxTokens: 48, budgetMs: 3000 });
+    const again = await runEvaluation(engine, pool, sites, out, options);
     expect(again).toHaveLength(first.length - 2);
-    expect(await runEvaluation(engine, pool, sites, out, { configs, samples: 2, maxTokens: 48, budgetMs: 3000 })).toHaveLength(0);
+    expect(await runEvaluation(engine, pool, sites, out, options)).toHaveLength(0);
 
-    const { summaries, markdown } = writeReport(out, readRecords(out));
-    expect(summaries.map((s) => [s.config, s.sites, s.n])).toEqual([
-      ['greedy', 5, 1],
-      ['greedy+mgd', 5, 1],
-      ['greedy+mgd-all', 5, 1],
-      ['sample+mgd', 5, 2],
+    // One sample of one site lost: that site has 1 of 2 samples and is left out of sample+mgd's @k, said so.
+    const kept = readRecords(out);
+    const lost = kept.findIndex((r) => r.config === 'sample+mgd');
+    const { summaries, markdown } = writeReport(out, kept.filter((_, i) => i !== lost));
+    expect(summaries.map((s) => [s.config, s.sites, s.complete, s.n])).toEqual([
+      ['greedy', 5, 5, 1],
+      ['greedy+mgd', 5, 5, 1],
+      ['greedy+mgd-all', 5, 5, 1],
+      ['sample+mgd', 5, 4, 2],
     ]);
-    expect(markdown).toMatch(/\| configuration \| sites \| n \| CR@1 \| NIM@1 \| ISM@1 \| PM@1 \|/);
+    expect(markdown).toMatch(/\| configuration \| sites \(all n samples \/ any\) \| n \| CR@1 \| NIM@1 \| ISM@1 \| PM@1 \|/);
+    expect(markdown).toMatch(/\| sample\+mgd \| 4 \/ 5 \| 2 \|/);
+    // Errors name files relative to the repository, never by the machine's absolute path.
+    expect(readFileSync(file, 'utf8')).not.toContain(TS_PROJECT);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('<svg');
-    expect(html.match(/<details>/g)).toHaveLength(5);
+    expect(html.match(/<details class="site">/g)).toHaveLength(5);
+    // Sites are named file:line:column; each generation is a diff against the target; filters by configuration and verdict.
+    expect(html).toMatch(/<summary>src\/[\w/-]+\.ts:\d+:\d+ — /);
+    expect(html).toMatch(/<pre class="diff">[^]*?<(ins|del)>/);
+    expect(html).toContain('<select id="f-config"><option value="">all</option><option>greedy</option>');
+    expect(html).toContain('<select id="f-cr">');
     expect(existsSync(join(out, 'report.md'))).toBe(true);
   }, 600_000);
 });

@@ -75,3 +75,12 @@ describe('cutting a generation at the end of the method', () => {
     expect(methodEndIndex('python', 'x)\n        y = 1\n', { openDepth: 1, bodyIndent: 8, lineBefore: '        f(a.' })).toBeUndefined();
   });
 });
+
+describe('error messages in results (pure)', () => {
+  it('carry paths relative to the repository, never the machine’s absolute ones', async () => {
+    const { relativeMessage } = await import('../../src/eval/run.js');
+    expect(relativeMessage(`Module '"/home/ci/repo/src/models/order"' has no exported member 'Ordr'.`, '/home/ci/repo')).toBe(`Module '"src/models/order"' has no exported member 'Ordr'.`);
+    expect(relativeMessage('File /home/ci/repo is not a module', '/home/ci/repo')).toBe('File . is not a module');
+    expect(relativeMessage('Cannot find name x', '/home/ci/repo')).toBe('Cannot find name x');
+  });
+});
