@@ -1,11 +1,10 @@
 import { relative, sep } from 'node:path';
-import { suffixStop } from '../decode/suffix-stop.js';
 import { findDereference } from '../lang/dereference.js';
 import { languageOf } from '../lang/language.js';
 import type { ServerPool } from '../lsp/pool.js';
 import type { MonitorSet } from '../monitor/monitor-set.js';
 import { MONITOR_KINDS, type MonitorKind, type MonitorReport } from '../monitor/types.js';
-import type { CompletionRequest, CompletionResult, Engine } from './engine.js';
+import { withSuffix, type CompletionRequest, type CompletionResult, type Engine } from './engine.js';
 import { monitorsApply, monitorSet } from './monitors.js';
 
 /** A completion at a position of a file in a workspace, optionally guided by the monitors. */
@@ -71,14 +70,12 @@ export async function completeInDocument(
   const fimWanted = request.fim ?? 'auto';
   const atDereference = language !== undefined && findDereference(before.slice(-2000), Math.min(before.length, 2000), language) !== undefined;
   const useFim = engine.format.fim !== undefined && (fimWanted === 'auto' ? engine.fimByDefault && !atDereference : fimWanted);
-  const stopAtSuffix = suffixStop(after, language);
-  const stopWhen = useFim ? request.stopWhen : request.stopWhen ? (t: string) => earliestOf(request.stopWhen!(t), stopAtSuffix(t)) : stopAtSuffix;
   const monitorOn = request.monitor !== false && monitorsApply(request.monitors, language);
   let monitor: MonitorSet | undefined;
   const warmStart = performance.now();
   const ready = monitorOn ? await pool.warmUp(workspace, file, text, request.warmupMs) : false;
   const warmupMs = Math.round((performance.now() - warmStart) * 100) / 100;
-  const result = await engine.complete({ ...request, prefix: before, suffix: useFim ? after : undefined, path, stopWhen }, (prompt) => {
+  const result = await engine.complete({ ...request, prefix: before, path, ...withSuffix(after, useFim, language, request.stopWhen) }, (prompt) => {
     if (!monitorOn) return [];
     monitor = monitorSet({ pool, workspace, kinds: request.monitors, budgetMs: request.budgetMs }, file, { before, after, language: language!, healed: prompt.healed }, engine.tokenizer);
     return [monitor];
@@ -86,8 +83,4 @@ export async function completeInDocument(
   const report = monitor ? await monitor.report(result.completion) : { triggers: [], constrainedTokens: 0, queries: {} };
   const kinds = monitorOn ? (request.monitors ?? MONITOR_KINDS).filter((k) => monitorsApply([k], language)) : [];
   return { ...result, monitor: { enabled: monitorOn, kinds, warmupMs, ready, ...report } };
-}
-
-function earliestOf(a: number | undefined, b: number | undefined): number | undefined {
-  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }

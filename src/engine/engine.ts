@@ -11,7 +11,8 @@ import { CausalLM, type SessionOptions } from '../model/causal-lm.js';
 import { ModelError } from '../model/errors.js';
 import { Tokenizer } from '../model/tokenizer.js';
 import { buildPrompt, type BuildOptions, type BuiltPrompt, type PromptInput } from '../prompt/build.js';
-import { languageOf } from '../lang/language.js';
+import { languageOf, type Language } from '../lang/language.js';
+import { suffixStop } from '../decode/suffix-stop.js';
 import { detectPromptFormat, type PromptFormat } from '../prompt/format.js';
 import { defaultModelDir } from './package-root.js';
 
@@ -68,6 +69,29 @@ export interface CompletionResult {
 }
 
 export const DEFAULT_MAX_TOKENS = 128;
+
+/**
+ * How a completion uses the text after the cursor: as the FIM suffix (`fim`), or — left to right — only to stop
+ * the generation before it writes that text again (`suffixStop`), combined with any `stopWhen` of its own.
+ */
+export function withSuffix(
+  suffix: string,
+  fim: boolean,
+  language: Language | undefined,
+  stopWhen?: (text: string) => number | undefined,
+): { suffix: string | undefined; stopWhen: ((text: string) => number | undefined) | undefined } {
+  if (fim) return { suffix, stopWhen };
+  const atSuffix = suffixStop(suffix, language);
+  return {
+    suffix: undefined,
+    stopWhen: stopWhen
+      ? (text) => {
+          const [a, b] = [stopWhen(text), atSuffix(text)];
+          return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+        }
+      : atSuffix,
+  };
+}
 
 /** Called after every generated token with the sequence so far and the stop criteria it is decoded under. */
 export type TokenHook = (seq: Sequence, criteria: StopCriteria) => void | Promise<void>;

@@ -5,7 +5,7 @@ import { TextStream } from '../decode/stream-text.js';
 import { monitorKinds } from '../monitor/monitors.js';
 import type { MonitorKind } from '../monitor/types.js';
 import { completeInDocument, type DocumentCompletionResult } from '../engine/document-completion.js';
-import { DEFAULT_MAX_TOKENS, type CompletionResult, type TokenHook } from '../engine/engine.js';
+import { DEFAULT_MAX_TOKENS, withSuffix, type CompletionResult, type TokenHook } from '../engine/engine.js';
 import { languageOf } from '../lang/language.js';
 import { LspError } from '../lsp/errors.js';
 import { offsetAt } from '../lsp/text.js';
@@ -108,7 +108,8 @@ export async function prepareCompletion(ctx: ServiceContext, body: CompletionBod
     try {
       result =
         target.kind === 'plain'
-          ? await engine.complete({ ...decoding, prefix: target.prompt, suffix: target.suffix })
+          ? // A suffix is what follows the insertion: FIM when the model's FIM is usable, else left to right stopping before it.
+            await engine.complete({ ...decoding, prefix: target.prompt, ...(target.suffix === undefined ? {} : withSuffix(target.suffix, engine.fimByDefault, undefined)) })
           : await completeInDocument(engine, pool, {
               ...decoding,
               workspace: target.workspace,

@@ -59,6 +59,14 @@ describe('lsp-codegen service (real model, real language servers, HTTP on loopba
     expect(chunks.at(-1).choices[0].finish_reason).toBe(plain.json.choices[0].finish_reason);
     expect(chunks.map((c) => c.choices[0].text).join('')).toBe(plain.json.choices[0].text);
     expect(events.at(-2)).toMatchObject({ choices: [], usage: plain.json.usage });
+
+    // With a suffix, the shipped model (FIM not usable) writes left to right and stops before the suffix's text.
+    const filled = await post(`${s.url}/v1/completions`, { model: 'code-lm-19m', prompt: 'function add(a: number, b: number): number {\n  return a + ', suffix: ';\n}\n', max_tokens: 16 });
+    expect(filled.status).toBe(200);
+    const middle = filled.json.choices[0].text as string;
+    expect(middle.length).toBeGreaterThan(0);
+    expect(middle).not.toContain(';');
+    expect(filled.json.choices[0].finish_reason).toBe('stop');
   });
 
   it('completes at a dereference in a workspace file (TypeScript and Python): the member is one the language server lists; off, the monitor reports nothing', async () => {
