@@ -2,6 +2,7 @@ import { parseMonitorKinds } from '../monitor/monitors.js';
 import type { MonitorKind } from '../monitor/types.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { MAX_TIMER_MS } from '../util/timer.js';
+import { parseShard, type Shard } from '../eval/manifest.js';
 
 /** A command line that cannot be run as written: the CLI prints the message and the usage, and exits 2. */
 export class UsageError extends Error {
@@ -74,5 +75,16 @@ export function monitorsFlag(values: Record<string, unknown>, name = 'monitors')
     return parseMonitorKinds(String(raw));
   } catch (e) {
     throw new UsageError(`--${name}: ${(e as Error).message}`);
+  }
+}
+
+/** `--shard i/N`: undefined when absent; a usage error when not 0 ≤ i < N. */
+export function shardFlag(values: Record<string, unknown>): Shard | undefined {
+  const raw = values['shard'];
+  if (raw === undefined) return undefined;
+  try {
+    return parseShard(String(raw));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
 }

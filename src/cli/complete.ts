@@ -31,7 +31,8 @@ is legal there (monitor-guided decoding).
                          server still loading then is left to load, and the monitor waits for none of it
   --fim auto|on|off      use the text after the cursor as fill-in-the-middle suffix (on), or decode left to
                          right and let that text only stop the generation (off); auto (default): the
-                         model's policy (config.json "fim_usable"; the shipped model: off), never at a dot
+                         model's policy ("fim_usable" in generation_config.json; the shipped model: off),
+                         never at a dot
   --json                 print { completion, finishReason, monitor, timings }
   --verbose              stack traces on errors`;
 

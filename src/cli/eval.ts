@@ -2,11 +2,11 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { buildDataset, loadDataset } from '../eval/dataset.js';
 import { readRecords, parseConfigs, runEvaluation, CONFIG_NAMES, DEFAULT_CONFIGS } from '../eval/run.js';
 import { writeComparison, writeReport } from '../eval/report.js';
-import { parseShard, readManifest } from '../eval/manifest.js';
+import { readManifest } from '../eval/manifest.js';
 import { mergeResults } from '../eval/merge.js';
 import { Engine } from '../engine/engine.js';
 import { ServerPool } from '../lsp/pool.js';
-import { choiceFlag, millisecondsFlag, monitorsFlag, numberFlag, parse, parseWithPositionals, UsageError } from './args.js';
+import { choiceFlag, millisecondsFlag, monitorsFlag, numberFlag, parse, parseWithPositionals, shardFlag, UsageError } from './args.js';
 
 export const EVAL_USAGE = `lsp-codegen eval <build|run|report> [options]
 
@@ -131,12 +131,7 @@ export async function evalCommand(argv: string[], out: (text: string) => void): 
     const maxTokens = numberFlag(values, 'max-tokens', { min: 1, max: 900, integer: true });
     const budgetMs = millisecondsFlag(values, 'budget-ms');
     const parallel = numberFlag(values, 'parallel', { min: 1, max: 16, integer: true }) ?? 1;
-    let shard;
-    try {
-      shard = values.shard === undefined ? undefined : parseShard(values.shard);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const shard = shardFlag(values);
     const sites = loadDataset(values.dataset);
     const engine = await Engine.load({ modelDir: values.model, batching: parallel > 1 });
     const pool = new ServerPool({ idleMs: 0 });

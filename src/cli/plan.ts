@@ -2,9 +2,9 @@ import { Engine } from '../engine/engine.js';
 import { ServerPool } from '../lsp/pool.js';
 import { plan, STRATEGIES, type PlanResult } from '../planning/plan.js';
 import { loadProblems } from '../planning/problem.js';
-import { COMMON_OPTIONS, choiceFlag, millisecondsFlag, monitorsFlag, numberFlag, parse, UsageError } from './args.js';
+import { COMMON_OPTIONS, choiceFlag, millisecondsFlag, monitorsFlag, numberFlag, parse, shardFlag, UsageError } from './args.js';
 import { resolveWorkspace } from './position.js';
-import { modelIdentity, parseShard, sha256Files, shardOf } from '../eval/manifest.js';
+import { modelIdentity, sha256Files, shardOf } from '../eval/manifest.js';
 import { PlanResults } from '../planning/results.js';
 
 export const PLAN_USAGE = `lsp-codegen plan --problems FILE [options]
@@ -79,12 +79,7 @@ export async function planCommand(argv: string[], out: (text: string) => void): 
     if (unknown.length) throw new Error(`no problem ${unknown.map((id) => `"${id}"`).join(', ')} in ${values.problems}`);
     problems = problems.filter((p) => ids.includes(p.id));
   }
-  let shard;
-  try {
-    shard = values.shard === undefined ? undefined : parseShard(values.shard);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const shard = shardFlag(values);
   problems = shardOf(problems, shard);
   const monitors = monitorsFlag(values);
   if (monitors && values.workspace === undefined) throw new UsageError('--monitors needs --workspace (the monitors ask its language server)');

@@ -278,7 +278,7 @@ async function monitorApplies(site: DatasetSite, kind: MonitorKind, analysis: An
 }
 
 /** 1-based `line:column` of `offset`. */
-function lineColumn(text: string, offset: number): string {
+export function lineColumn(text: string, offset: number): string {
   const { line, character } = positionAt(text, offset);
   return `${line + 1}:${character + 1}`;
 }

@@ -36,7 +36,7 @@ export function lineSites(text: string, language: Language, body: { readonly bod
       out.push({ cursor: content, position: 'indent', target: text.slice(content, end) });
       const mids: number[] = [];
       for (let p = content + 1; p < end; p++) {
-        if (code(p) && code(p - 1) && MID_AFTER.has(text[p - 1]!) && text[p] !== ' ' && !splitsOperator(text[p - 1]!, text[p]!) && worth(p) && !inCommentAfter(kinds, p, end)) mids.push(p);
+        if (code(p) && code(p - 1) && MID_AFTER.has(text[p - 1]!) && text[p] !== ' ' && !splitsOperator(text[p - 1]!, text[p]!) && worth(p)) mids.push(p);
       }
       if (mids.length) {
         const p = mids[Math.floor(random() * mids.length)]!;
@@ -56,10 +56,4 @@ function splitsOperator(a: string, b: string): boolean {
 
 function isComment(text: string, at: number, language: Language): boolean {
   return language === 'python' ? text[at] === '#' : text.startsWith('//', at) || text.startsWith('/*', at) || text.startsWith('*', at);
-}
-
-/** The cursor's character is code but the line's code ends in a comment before any identifier after it: still fine. */
-function inCommentAfter(kinds: Uint8Array, p: number, end: number): boolean {
-  for (let i = p; i < end; i++) if (kinds[i] === Kind.Code) return false;
-  return true;
 }

@@ -21,6 +21,7 @@ export function mergeResults(dirs: readonly string[], out: string): MergeResult 
   if (existsSync(out) && readdirSync(out).some((f) => f === 'results.jsonl' || f === 'run.json')) throw new ManifestError(`${out} already holds results: merge into a new folder`);
   let merged: RunManifest | undefined;
   let first = '';
+  let count = 1;
   const records = new Map<string, { record: EvalRecord; from: string }>();
   for (const dir of dirs) {
     const manifest = readManifest(dir);
@@ -28,6 +29,7 @@ export function mergeResults(dirs: readonly string[], out: string): MergeResult 
     if (!merged) {
       merged = manifest;
       first = dir;
+      count = manifest.shards?.count ?? 1;
     } else {
       const mismatch = manifestMismatch(merged, manifest, [first, dir]);
       if (mismatch) throw new ManifestError(`cannot merge: ${mismatch}`);
@@ -50,7 +52,6 @@ export function mergeResults(dirs: readonly string[], out: string): MergeResult 
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'results.jsonl'), sorted.map((r) => JSON.stringify(r) + '\n').join(''));
   writeManifest(out, manifest);
-  const count = readManifest(dirs[0]!)!.shards?.count ?? 1;
   const missing = manifest.shards ? Array.from({ length: count }, (_, i) => i).filter((i) => !manifest.shards!.indices.includes(i)) : [];
   return { records: sorted.length, count, missing };
 }

@@ -45,6 +45,18 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
 }
 
 /**
+ * The samples each site of one configuration should have — 1 for greedy, else the run's `samples` (or the most
+ * any site has) — and the sites that have them all, each with its first n samples in order.
+ */
+function completeSites(config: string, records: readonly EvalRecord[], samples?: number): { n: number; sites: number; complete: Map<string, EvalRecord[]> } {
+  const bySite = groupBy(records, (r) => r.site);
+  const n = config.startsWith('greedy') ? 1 : (samples ?? Math.max(...[...bySite.values()].map((rs) => rs.length)));
+  const complete = new Map<string, EvalRecord[]>();
+  for (const [site, rs] of bySite) if (rs.length >= n) complete.set(site, [...rs].sort((a, b) => a.sample - b.sample).slice(0, n));
+  return { n, sites: bySite.size, complete };
+}
+
+/**
  * Per task and configuration: score@k (k = 1..n) of each metric over the sites that have all n samples (a site
  * an interruption left with fewer is counted in `sites`, not in the scores), latency and degraded triggers.
  * `samples` is the run's sample count when known (else the most any site has).
@@ -53,10 +65,8 @@ export function summarize(records: readonly EvalRecord[], samples?: number, conf
   const out: ConfigSummary[] = [];
   for (const [groupKey, mine] of groupBy(records, (r) => `${taskOf(r)}\0${r.config}`)) {
     const [task, config] = groupKey.split('\0') as [Task, string];
-    const bySite = groupBy(mine, (r) => r.site);
-    const most = Math.max(...[...bySite.values()].map((rs) => rs.length));
-    const n = config.startsWith('greedy') ? 1 : (samples ?? most);
-    const complete = [...bySite.values()].filter((rs) => rs.length >= n).map((rs) => [...rs].sort((a, b) => a.sample - b.sample).slice(0, n));
+    const { n, sites, complete: bySite } = completeSites(config, mine, samples);
+    const complete = [...bySite.values()];
     const atK: Partial<Record<Metric, number[]>> = {};
     for (const m of METRICS[task]) {
       atK[m] = Array.from({ length: n }, (_, i) => (complete.length ? (100 * complete.reduce((s, rs) => s + scoreAtK(rs.map((r) => valueOf(r, m)), i + 1), 0)) / complete.length : NaN));
@@ -64,7 +74,7 @@ export function summarize(records: readonly EvalRecord[], samples?: number, conf
     out.push({
       task,
       config,
-      sites: bySite.size,
+      sites,
       n,
       complete: complete.length,
       atK,
@@ -281,9 +291,8 @@ export function writeComparison(dirA: string, dirB: string): string {
     for (const config of configs) {
       const pick = (rs: readonly EvalRecord[]) => rs.filter((r) => taskOf(r) === task && r.config === config);
       const [a, b] = [pick(ra), pick(rb)];
-      const complete = (rs: EvalRecord[], n: number) => new Set([...groupBy(rs, (r) => r.site)].filter(([, v]) => v.length >= n).map(([k]) => k));
-      const [ca, cb] = [complete(a, config.startsWith('greedy') ? 1 : ma.samples), complete(b, config.startsWith('greedy') ? 1 : mb.samples)];
-      const common = [...ca].filter((s) => cb.has(s));
+      const [ca, cb] = [completeSites(config, a, ma.samples).complete, completeSites(config, b, mb.samples).complete];
+      const common = [...ca.keys()].filter((s) => cb.has(s));
       if (!common.length) {
         lines.push(`| ${config} | 0 | ${metrics.map(() => '– | – | –').join(' | ')} |`);
         continue;

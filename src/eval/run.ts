@@ -1,12 +1,12 @@
-import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { mkdirSync, realpathSync } from 'node:fs';
 import { appendLogLine, readAppendLog } from '../util/json-lines.js';
-import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { methodEndIndex } from '../decode/stop-modes.js';
 import { completeInDocument } from '../engine/document-completion.js';
 import type { Engine } from '../engine/engine.js';
 import { OFFLINE_WARMUP_MS, type ServerPool } from '../lsp/pool.js';
-import type { DatasetSite } from './dataset.js';
+import { pyright } from '../lsp/servers.js';
+import { lineColumn, type DatasetSite } from './dataset.js';
 import { firstLine, scoreGeneration, scoreLine } from './metrics.js';
 import { manifestMismatch, modelIdentity, readManifest, sha256Files, shardOf, writeManifest, type RunManifest, type Shard } from './manifest.js';
 import { TsProject } from './ts-project.js';
@@ -96,8 +96,6 @@ export interface RunOptions {
   readonly onProgress?: (done: number, total: number) => void;
   readonly log?: (line: string) => void;
 }
-
-const require = createRequire(import.meta.url);
 
 const key = (site: string, config: string, sample: number) => `${site}|${config}|${sample}`;
 
@@ -202,18 +200,20 @@ export async function runEvaluation(engine: Engine, pool: ServerPool, allSites: 
   try {
     const sites = shardOf(allSites, options.shard);
     const checkers = new Map<string, Checker>();
-    const manifest = await runManifest(engine, allSites, options, checkers);
-    const previous = readManifest(out);
-    if (previous) {
-      const mismatch = manifestMismatch(previous, manifest, [`the results in ${out}`, 'this run']) ?? shardMismatch(previous, manifest);
-      if (mismatch) throw new ResultsError(`${mismatch}; use another --out folder`);
-    } else if (readRecords(out).length) {
-      options.log?.(`${out} has results but no run.json (written before manifests): adding one for this run`);
-    }
-    writeManifest(out, manifest);
     try {
+      for (const site of sites) if (!checkers.has(site.repo)) checkers.set(site.repo, await openChecker(site));
+      const manifest = await runManifest(engine, allSites, options, checkers);
+      const previous = readManifest(out);
+      if (previous) {
+        const mismatch = manifestMismatch(previous, manifest, [`the results in ${out}`, 'this run']) ?? shardMismatch(previous, manifest);
+        if (mismatch) throw new ResultsError(`${mismatch}; use another --out folder`);
+      } else if (readRecords(out).length) {
+        options.log?.(`${out} has results but no run.json (written before manifests): adding one for this run`);
+      }
+      writeManifest(out, manifest);
       return await evaluate(engine, pool, sites, out, options, checkers);
     } finally {
+      // Also those opened before one failed to open: a TypeScript 7 checker is a server process.
       await Promise.all([...checkers.values()].map((c) => c.dispose()));
     }
   } finally {
@@ -226,16 +226,11 @@ function shardMismatch(a: RunManifest, b: RunManifest): string | undefined {
   return text(a) === text(b) ? undefined : `the results hold ${text(a)}, this run is ${text(b)}`;
 }
 
-/** What a run is made with: the manifest written to `out/run.json`. Opens the checker of each repository (to name it). */
-async function runManifest(engine: Engine, sites: readonly DatasetSite[], options: RunOptions, checkers: Map<string, Checker>): Promise<RunManifest> {
+/** What a run is made with: the manifest written to `out/run.json` (`checkers`: the run's, by repository). */
+async function runManifest(engine: Engine, sites: readonly DatasetSite[], options: RunOptions, checkers: ReadonlyMap<string, Checker>): Promise<RunManifest> {
   const folder = dirname(resolve(options.datasetFile));
   const named: Record<string, string> = {};
-  for (const site of shardOf(sites, options.shard)) {
-    if (checkers.has(site.repo)) continue;
-    const checker = await openChecker(site);
-    checkers.set(site.repo, checker);
-    named[relative(folder, site.repo) || '.'] = checker.name;
-  }
+  for (const [repo, checker] of checkers) named[relative(folder, repo) || '.'] = checker.name;
   return {
     dataset: { sha256: await sha256Files([options.datasetFile]), sites: sites.length },
     configs: options.configs.map((c) => c.name),
@@ -296,7 +291,7 @@ function pythonChecker(): Checker {
     }
   };
   return {
-    name: `pyright ${pyrightVersion()}`,
+    name: pyright.name,
     newErrors(site, variant) {
       const result = new Promise<string[]>((resolve, reject) => pending.push({ site, variant, resolve, reject }));
       if (pending.length >= 24) void flush();
@@ -307,16 +302,9 @@ function pythonChecker(): Checker {
   };
 }
 
-function pyrightVersion(): string {
-  return (JSON.parse(readFileSync(require.resolve('pyright/package.json'), 'utf8')) as { version: string }).version;
-}
-
 /** `file:line:column` (1-based) of a site's cursor. */
 export function siteAt(site: DatasetSite): string {
-  const lineStart = site.prompt.lastIndexOf('\n') + 1;
-  let line = 1;
-  for (let i = site.prompt.indexOf('\n'); i !== -1; i = site.prompt.indexOf('\n', i + 1)) line++;
-  return `${site.file}:${line}:${site.prompt.length - lineStart + 1}`;
+  return `${site.file}:${lineColumn(site.prompt, site.prompt.length)}`;
 }
 
 async function evaluate(engine: Engine, pool: ServerPool, sites: readonly DatasetSite[], out: string, options: RunOptions, checkers: Map<string, Checker>): Promise<EvalRecord[]> {

@@ -1,15 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { isInsideRoot } from '../engine/workspace.js';
-import { nearestTsconfig, sourceFiles, type TsError } from './ts-project.js';
+import { projectLayout, type TsError } from './ts-project.js';
 
 type TS = typeof import('typescript5');
 const { repo, compilerDir } = workerData as { repo: string; compilerDir: string };
 /** The compiler that judges: the repository's own TypeScript (≤ 6) or lsp-codegen's TypeScript 5. */
 const ts = createRequire(join(compilerDir, 'package.json'))(compilerDir) as TS;
-const isDeclaration = (f: string) => /\.d\.[cm]?ts$/.test(f);
 
 /** The TypeScript language service behind `TsProject`, in its worker thread. */
 class LanguageProject {
@@ -18,37 +16,23 @@ class LanguageProject {
   readonly files: string[];
 
   constructor(repo: string) {
-    const configPath = nearestTsconfig(repo);
-    let options: import('typescript5').CompilerOptions;
     // The program: every file the project takes in, its own declaration files (`global.d.ts`) included.
-    let roots: string[];
-    const inRepo = (f: string) => isInsideRoot(resolve(repo), resolve(f));
-    if (configPath) {
-      const parsed = ts.getParsedCommandLineOfConfigFile(configPath, { noEmit: true }, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
-      if (!parsed) throw new Error(`cannot read ${configPath}`);
-      options = { ...parsed.options, noEmit: true };
-      roots = parsed.fileNames;
-      this.files = roots.filter((f) => inRepo(f) && !isDeclaration(f));
-      // A tsconfig up the tree that takes in none of this package's files still gives its options.
-      if (this.files.length === 0) {
-        this.files = sourceFiles(repo, 'typescript');
-        roots = [...this.files, ...sourceFiles(repo, 'declarations')];
-      }
-    } else {
-      options = {
-        strict: true,
-        target: ts.ScriptTarget.ES2022,
-        module: ts.ModuleKind.ESNext,
-        moduleResolution: ts.ModuleResolutionKind.Bundler,
-        lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
-        skipLibCheck: true,
-        noEmit: true,
-        allowImportingTsExtensions: true,
-      };
-      this.files = sourceFiles(repo, 'typescript');
-      roots = [...this.files, ...sourceFiles(repo, 'declarations')];
-    }
-    const files = roots;
+    const layout = projectLayout(ts, repo);
+    if (layout.configPath && !layout.config) throw new Error(`cannot read ${layout.configPath}`);
+    const options: import('typescript5').CompilerOptions = layout.config
+      ? { ...layout.config.options, noEmit: true }
+      : {
+          strict: true,
+          target: ts.ScriptTarget.ES2022,
+          module: ts.ModuleKind.ESNext,
+          moduleResolution: ts.ModuleResolutionKind.Bundler,
+          lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+          skipLibCheck: true,
+          noEmit: true,
+          allowImportingTsExtensions: true,
+        };
+    this.files = layout.files;
+    const files = layout.roots;
     const host: import('typescript5').LanguageServiceHost = {
       getScriptFileNames: () => files,
       getScriptVersion: (f) => String(this.versions.get(f)?.version ?? 0),

@@ -57,20 +57,24 @@ export function repositoryCompiler(repo: string): TsCompiler {
       // no (readable) package.json here
     }
     if (declared !== undefined) {
+      const declaredIn = relative(repo, manifest);
       try {
         const pkgFile = createRequire(manifest).resolve('typescript/package.json');
-        const version = (JSON.parse(readFileSync(pkgFile, 'utf8')) as { version: string }).version;
-        const major = Number(version.split('.')[0]);
-        return { dir: dirname(pkgFile), version, kind: major >= 7 ? 'native' : 'api', declaredIn: relative(repo, manifest) || 'package.json' };
+        const version = versionOf(pkgFile);
+        return { dir: dirname(pkgFile), version, kind: Number(version.split('.')[0]) >= 7 ? 'native' : 'api', declaredIn };
       } catch {
-        notInstalled = { range: declared, declaredIn: relative(repo, manifest) || 'package.json' };
+        notInstalled = { range: declared, declaredIn };
         break; // declared but not installed: lsp-codegen's, and the report says why
       }
     }
     if (dirname(dir) === dir) break;
   }
-  const dir = dirname(require.resolve('typescript5/package.json'));
-  return { dir, version: (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version, kind: 'api', declaredIn: undefined, ...(notInstalled ? { notInstalled } : {}) };
+  const pkgFile = require.resolve('typescript5/package.json');
+  return { dir: dirname(pkgFile), version: versionOf(pkgFile), kind: 'api', declaredIn: undefined, ...(notInstalled ? { notInstalled } : {}) };
+}
+
+function versionOf(packageJson: string): string {
+  return (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version;
 }
 
 /** The nearest `tsconfig.json` from the repository up the tree (a package of a monorepo without its own uses the root's). */
@@ -165,10 +169,7 @@ export class TsProject {
 
   /** Loads the project with the repository's compiler (or `compiler`). */
   static async open(repo: string, compiler: TsCompiler = repositoryCompiler(repo)): Promise<TsProject> {
-    if (compiler.kind === 'native') {
-      const files = projectFiles(repo);
-      return new TsProject(repo, new NativeBackend(repo, compiler), files, compiler);
-    }
+    if (compiler.kind === 'native') return new TsProject(repo, new NativeBackend(repo, compiler), projectLayout(typescript(), repo).files, compiler);
     const { backend, files } = await WorkerBackend.open(repo, compiler);
     return new TsProject(repo, backend, files, compiler);
   }
@@ -193,20 +194,30 @@ export class TsProject {
   }
 }
 
+/** Where a repository's TypeScript project comes from: its nearest tsconfig (as parsed), its sources, its program. */
+export interface ProjectLayout {
+  /** The nearest tsconfig.json, when there is one, and its parse (undefined: it could not be read). */
+  readonly configPath: string | undefined;
+  readonly config: import('typescript5').ParsedCommandLine | undefined;
+  /** The sources sites may be in: what the tsconfig takes in inside the repository, no declaration files. */
+  readonly files: string[];
+  /** The program's root files: the sources and the project's own declaration files (`global.d.ts`). */
+  readonly roots: string[];
+}
+
 /**
- * The sources of a repository's TypeScript project: the files its nearest tsconfig takes in that lie in the
- * repository (all its sources when the tsconfig takes in none of them, or there is none), no declaration files.
+ * The project of a repository as compiler `ts` sees it: the files its nearest tsconfig takes in that lie in the
+ * repository (all its sources and declaration files when the tsconfig takes in none of them, or there is none).
  */
-export function projectFiles(repo: string): string[] {
-  const ts = typescript();
-  const config = nearestTsconfig(repo);
+export function projectLayout(ts: TS, repo: string): ProjectLayout {
+  const configPath = nearestTsconfig(repo);
+  const config = configPath ? ts.getParsedCommandLineOfConfigFile(configPath, { noEmit: true }, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined }) : undefined;
   const inRepo = (f: string) => isInsideRoot(resolve(repo), resolve(f));
-  if (config) {
-    const parsed = ts.getParsedCommandLineOfConfigFile(config, { noEmit: true }, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
-    const files = (parsed?.fileNames ?? []).filter((f) => inRepo(f) && !/\.d\.[cm]?ts$/.test(f));
-    if (files.length) return files;
-  }
-  return sourceFiles(repo, 'typescript');
+  const files = (config?.fileNames ?? []).filter((f) => inRepo(f) && !/\.d\.[cm]?ts$/.test(f));
+  if (files.length) return { configPath, config, files, roots: config!.fileNames };
+  // A tsconfig up the tree that takes in none of this package's files still gives its options.
+  const sources = sourceFiles(repo, 'typescript');
+  return { configPath, config, files: sources, roots: [...sources, ...sourceFiles(repo, 'declarations')] };
 }
 
 /** TypeScript ≤ 6 through its JS API in a worker thread with a 256 MiB stack (the checker recurses along import chains). */
