@@ -24,7 +24,15 @@ let browser: Browser | undefined;
 
 afterAll(async () => {
   await browser?.close();
-  for (const p of processes) p.kill('SIGKILL');
+  // code-server's launcher forks its server (`out/node/entry`), which a kill of the launcher alone leaves
+  // running: each code-server has a process group of its own, and the whole group is killed.
+  for (const p of processes) {
+    try {
+      if (p.pid !== undefined) process.kill(-p.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
   // The engine the extension started: it is a child of code-server's extension host; nothing may outlive the test.
   spawnSync('pkill', ['-f', join(scratch, 'extensions')]);
   rmSync(scratch, { recursive: true, force: true });
@@ -64,6 +72,7 @@ async function startCodeServer(workspace: string): Promise<string> {
   const child = spawn(CODE_SERVER, ['--config', config, '--user-data-dir', userData, '--extensions-dir', extensions, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', workspace], {
     stdio: 'ignore',
     env: { ...process.env, HOME: dir },
+    detached: true,
   });
   processes.push(child);
   const url = `http://127.0.0.1:${port}`;
